@@ -1,0 +1,51 @@
+# EndoSynth, the embedded two-domain lesion data (mmseg_srt/datasets/endosynth.py).
+# It is generated under data_root the first time a dataset reads it.
+# Source (pixel labels) trains; the target test split evaluates.
+dataset_type = 'EndoSynthDataset'
+data_root = 'data/endosynth'
+crop_size = (128, 160)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=(160, 128),
+        ratio_range=(0.75, 1.5),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.95),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs')
+]
+source_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='source/images', seg_map_path='source/masks'),
+    ann_file='source/train.txt',
+    pipeline=train_pipeline)
+target_test = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='target/images', seg_map_path='target/masks'),
+    ann_file='target/test.txt',
+    pipeline=test_pipeline)
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=source_train)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=target_test)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,35 @@
+"""Multi-process launch without GPUs (gloo), for tools/train.py and test.py.
+
+mmengine's ``pytorch`` launcher assumes CUDA: it calls
+``torch.cuda.set_device(LOCAL_RANK)`` and wraps the model in DDP with
+``device_ids=[LOCAL_RANK]``, both of which fail for a CPU model. When CUDA is
+absent we start the process group ourselves with gloo (mmengine then skips its
+own ``init_dist``) and give DDP ``device_ids=None``, as torch requires for CPU
+modules. With CUDA nothing changes.
+"""
+import os
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+
+def prepare_cpu_distributed(cfg: Config) -> None:
+    """Adapt ``cfg`` (launcher ``pytorch``) to a machine without CUDA."""
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'gloo') != 'gloo':
+        raise ValueError(
+            f'env_cfg.dist_cfg.backend={dist_cfg["backend"]!r} needs GPUs, '
+            'but CUDA is not available here; use backend="gloo" on CPU')
+    dist_cfg['backend'] = 'gloo'
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']))
+    wrapper_cfg = cfg.get('model_wrapper_cfg') or {}
+    wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+    wrapper_cfg['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper_cfg
