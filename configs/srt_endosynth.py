@@ -8,6 +8,9 @@ _base_ = [
     './_base_/schedules/schedule_adam_2k.py',
     './_base_/default_runtime.py',
 ]
+crop_size = (128, 160)
+# Training batches are padded to the crop size.
+model = dict(data_preprocessor=dict(size=crop_size))
 # A from-scratch tiny model needs a larger step than the paper's
 # ImageNet-initialised ResNet-50 (1e-4).
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -23,7 +23,7 @@ def test_dist_train_two_cpu_processes(tmp_path, tiny_endosynth):
         env=dict(PORT=str(_free_port()), OMP_NUM_THREADS='1'))
     output = result.stdout + result.stderr
     assert re.search(r'Distributed training: True', output)
-    assert re.search(r'world_size: 2', output)
+    assert re.search(r'GPU number: 2', output)  # mmengine's name for world size
     checkpoint = load_checkpoint_safely(str(checkpoint_path(work_dir, 3)))
     assert checkpoint['meta']['iter'] == 3
     # DDP wraps the model: the saved weights must still be plain (unwrapped).

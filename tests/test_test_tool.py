@@ -49,7 +49,8 @@ def test_out_and_show_dir_write_predictions(tmp_path, trained,
         str(config),
         str(checkpoint), '--work-dir',
         str(tmp_path / 'work'), '--out',
-        str(out_dir), '--show-dir', 'vis'
+        str(out_dir), '--show-dir',
+        str(tmp_path / 'vis')
     ])
     names = (tiny_endosynth / 'target/test.txt').read_text().split()
     for name in names:
@@ -57,5 +58,5 @@ def test_out_and_show_dir_write_predictions(tmp_path, trained,
                                 cv2.IMREAD_UNCHANGED)
         assert prediction.shape == (128, 160)
         assert set(np.unique(prediction)) <= {0, 1}
-    painted = list((tmp_path / 'work').rglob('vis/**/*.png'))
+    painted = list((tmp_path / 'vis').rglob('*.png'))
     assert len(painted) == len(names)

@@ -2,9 +2,9 @@
 
 Since torch 2.6, ``torch.load`` refuses every pickled global that is not on an
 allow-list. mmengine's own checkpoints (``message_hub`` in the resume state)
-carry a few: ``HistoryBuffer``, numpy arrays and dtypes, and ``getattr``
-(protocol-2 pickles of ``HistoryBuffer.min`` and friends are ``getattr(HistoryBuffer,
-'min')``). This module allow-lists exactly those, so resume and ``load_from``
+carry a few: ``HistoryBuffer``, numpy arrays, scalars and dtypes, and
+``getattr`` (protocol-2 pickles of ``HistoryBuffer.min`` and friends are
+``getattr(HistoryBuffer, 'min')``). This module allow-lists exactly those, so resume and ``load_from``
 work without ``weights_only=False``.
 
 ``builtins.getattr`` is never allowed as such: reached from any allowed class
@@ -25,9 +25,10 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
 # numpy moved ``numpy.core`` to ``numpy._core`` in 2.0; checkpoints written
-# under either name are read.
-_NUMPY_RECONSTRUCT_PATHS = ('numpy._core.multiarray._reconstruct',
-                            'numpy.core.multiarray._reconstruct')
+# under either name are read. ``_reconstruct`` rebuilds arrays, ``scalar``
+# numpy scalars (logged values under DDP); their contents still go through
+# this allow-list.
+_NUMPY_MULTIARRAY_MODULES = ('numpy._core.multiarray', 'numpy.core.multiarray')
 # Plain numeric and boolean dtypes only: an object dtype would let a pickle
 # rebuild arbitrary Python objects inside an array.
 _NUMPY_DTYPE_NAMES = ('BoolDType', 'Int8DType', 'Int16DType', 'Int32DType',
@@ -61,13 +62,16 @@ def history_buffer_getattr(obj: Any, name: str) -> Callable:
 def mmengine_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """The globals mmengine's own checkpoints need, for ``add_safe_globals``."""
     reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]
+    scalar = np.float64(0).__reduce__()[0]
     safe: List[Union[Callable, Tuple[Callable, str]]] = [
         HistoryBuffer,
         (np.ndarray, 'numpy.ndarray'),
         (np.dtype, 'numpy.dtype'),
         (history_buffer_getattr, 'builtins.getattr'),
     ]
-    safe += [(reconstruct, path) for path in _NUMPY_RECONSTRUCT_PATHS]
+    for module in _NUMPY_MULTIARRAY_MODULES:
+        safe += [(reconstruct, f'{module}._reconstruct'),
+                 (scalar, f'{module}.scalar')]
     dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
     for name in _NUMPY_DTYPE_NAMES:
         dtype_class = getattr(dtypes, name, None)

@@ -7,11 +7,13 @@ absent we start the process group ourselves with gloo (mmengine then skips its
 own ``init_dist``) and give DDP ``device_ids=None``, as torch requires for CPU
 modules. With CUDA nothing changes.
 """
+import logging
 import os
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 
 def prepare_cpu_distributed(cfg: Config) -> None:
@@ -20,9 +22,11 @@ def prepare_cpu_distributed(cfg: Config) -> None:
         return
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     if dist_cfg.get('backend', 'gloo') != 'gloo':
-        raise ValueError(
-            f'env_cfg.dist_cfg.backend={dist_cfg["backend"]!r} needs GPUs, '
-            'but CUDA is not available here; use backend="gloo" on CPU')
+        print_log(
+            f'CUDA is not available: env_cfg.dist_cfg.backend '
+            f'{dist_cfg["backend"]!r} replaced by "gloo"',
+            logger='current',
+            level=logging.WARNING)
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(
