@@ -11,6 +11,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
@@ -58,6 +59,9 @@ def parse_args():
 
 def enable_amp(cfg: Config) -> None:
     """Switch every optimizer wrapper of ``cfg`` to AMP with dynamic scaling."""
+    if get_device() == 'cpu':
+        raise SystemExit('--amp needs an accelerator (mmengine\'s '
+                         'AmpOptimWrapper does not train on CPU)')
     optim_wrapper = cfg.optim_wrapper
     if optim_wrapper.get('constructor') is not None and optim_wrapper.get(
             'type') is None:
