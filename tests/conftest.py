@@ -90,3 +90,10 @@ def checkpoint_path(work_dir: Path, iteration: int) -> Path:
 
 def exists(path) -> bool:
     return osp.exists(str(path))
+
+
+@pytest.fixture(scope='session', autouse=True)
+def mmseg_default_scope():
+    """Components built outside a Runner resolve names in mmseg's scope."""
+    from mmseg.utils import register_all_modules
+    register_all_modules(init_default_scope=True)

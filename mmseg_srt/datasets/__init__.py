@@ -1,4 +1,12 @@
 from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
+from .lesion_dataset import LesionSegDataset
+from .transforms import ImageLabelsFromSegMap, PackSRTInputs
+from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
+                               read_image_labels)
 
-__all__ = ['generate_endosynth', 'EndoSynthDataset']
+__all__ = [
+    'generate_endosynth', 'EndoSynthDataset', 'LesionSegDataset',
+    'ImageLabelsFromSegMap', 'PackSRTInputs', 'WeakSegDataset',
+    'check_same_classes', 'read_image_labels'
+]

@@ -40,8 +40,9 @@ from typing import Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-CLASSES = ('normal', 'lesion')
-PALETTE = [[120, 120, 120], [220, 40, 40]]
+from .lesion_dataset import LESION_CLASSES as CLASSES
+from .lesion_dataset import LESION_PALETTE as PALETTE
+
 GENERATOR_VERSION = 1
 META_FILE = 'meta.json'
 

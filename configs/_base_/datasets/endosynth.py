@@ -1,6 +1,7 @@
 # EndoSynth, the embedded two-domain lesion data (mmseg_srt/datasets/endosynth.py).
 # It is generated under data_root the first time a dataset reads it.
-# Source (pixel labels) trains; the target test split evaluates.
+# Source: pixel labels (image labels derived from the crop); target: image
+# labels for training, pixel labels for the test split only.
 dataset_type = 'EndoSynthDataset'
 data_root = 'data/endosynth'
 crop_size = (128, 160)
@@ -15,12 +16,27 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.95),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+    dict(type='ImageLabelsFromSegMap'),
+    dict(type='PackSRTInputs')
+]
+# Target training images have no masks; their image labels come from
+# target/image_labels.txt through the dataset.
+target_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResize',
+        scale=(160, 128),
+        ratio_range=(0.75, 1.5),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSRTInputs')
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
+    dict(type='PackSRTInputs')
 ]
 source_train = dict(
     type=dataset_type,
@@ -28,6 +44,14 @@ source_train = dict(
     data_prefix=dict(img_path='source/images', seg_map_path='source/masks'),
     ann_file='source/train.txt',
     pipeline=train_pipeline)
+target_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='target/images'),
+    ann_file='target/train.txt',
+    with_seg_map=False,
+    image_label_file='target/image_labels.txt',
+    pipeline=target_train_pipeline)
 target_test = dict(
     type=dataset_type,
     data_root=data_root,

@@ -1,0 +1,4 @@
+# Oracle (the ceiling): train on CVC-ClinicDB target_train WITH its pixel
+# masks, which the weakly-supervised methods never see; same test.
+_base_ = ['./source-only_deeplabv3-mnv2-os16_2k.py']
+train_dataloader = dict(dataset={{_base_.target_train_oracle}})

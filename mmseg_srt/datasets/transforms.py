@@ -1,0 +1,83 @@
+"""Image-level labels in the data pipeline (paper section 3.1, Eq. 2).
+
+``ImageLabelsFromSegMap`` derives a source image's labels ``y_sc`` from its
+pixel labels; ``PackSRTInputs`` packs them, as a multi-hot vector, beside
+what mmseg's ``PackSegInputs`` packs.
+"""
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmseg.datasets.transforms import PackSegInputs
+from mmseg.registry import TRANSFORMS
+
+from .weak_seg_dataset import check_seg_map_values
+
+
+@TRANSFORMS.register_module()
+class ImageLabelsFromSegMap(BaseTransform):
+    """Image-level labels = the classes present in the segmentation map.
+
+    Place it after geometric transforms (crop, resize) so the labels describe
+    the crop the network sees, not the whole image.
+
+    Required Keys:
+
+    - gt_seg_map
+    - num_classes (optional): when given, a value that is neither a class
+      nor ``ignore_index`` raises an error naming ``seg_map_path``
+
+    Added Keys:
+
+    - gt_image_labels (list[int]): sorted class indices present
+
+    Args:
+        ignore_index: Label value that is not a class.
+        min_pixels: A class counts as present from this many pixels on.
+    """
+
+    def __init__(self, ignore_index: int = 255, min_pixels: int = 1) -> None:
+        self.ignore_index = ignore_index
+        self.min_pixels = min_pixels
+
+    def transform(self, results: dict) -> dict:
+        seg_map = results['gt_seg_map']
+        values, counts = np.unique(seg_map, return_counts=True)
+        if 'num_classes' in results:
+            check_seg_map_values(values, results['num_classes'],
+                                 self.ignore_index,
+                                 results.get('seg_map_path'))
+        keep = (values != self.ignore_index) & (counts >= self.min_pixels)
+        results['gt_image_labels'] = [int(v) for v in values[keep]]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(ignore_index={self.ignore_index}, '
+                f'min_pixels={self.min_pixels})')
+
+
+@TRANSFORMS.register_module()
+class PackSRTInputs(PackSegInputs):
+    """``PackSegInputs`` that also packs image-level labels.
+
+    Required Keys: as ``PackSegInputs``; ``num_classes`` when
+    ``gt_image_labels`` is present (the weakly-labelled datasets add it).
+
+    Added Keys (in ``data_samples``):
+
+    - gt_image_labels (Tensor): float multi-hot vector of length
+      ``num_classes``, present only when the item has image labels.
+    """
+
+    def transform(self, results: dict) -> dict:
+        packed = super().transform(results)
+        labels = results.get('gt_image_labels')
+        if labels is not None:
+            if 'num_classes' not in results:
+                raise KeyError(
+                    f'{results.get("img_path")}: gt_image_labels without '
+                    'num_classes; use a dataset from mmseg_srt.datasets or '
+                    'add num_classes to the data info')
+            multi_hot = torch.zeros(results['num_classes'])
+            multi_hot[list(labels)] = 1.
+            packed['data_samples'].set_data(dict(gt_image_labels=multi_hot))
+        return packed

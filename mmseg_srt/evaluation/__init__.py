@@ -1,0 +1,3 @@
+from .srt_iou_metric import SRTIoUMetric
+
+__all__ = ['SRTIoUMetric']

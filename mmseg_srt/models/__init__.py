@@ -1,0 +1,1 @@
+from .decode_heads import *  # noqa: F401,F403

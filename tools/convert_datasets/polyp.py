@@ -1,0 +1,158 @@
+"""Convert Kvasir-SEG (source) and CVC-ClinicDB (target) to mmseg-srt's layout.
+
+Input: the layout of ``../shared/data/polyp`` (see its README)::
+
+    SRC/Kvasir-SEG/images/<name>.jpg, masks/<name>.jpg,
+                   source_train.txt, source_val.txt
+    SRC/CVC-ClinicDB/images/<n>.jpg, masks/<n>.jpg,
+                     target_train.txt, target_test.txt
+
+Output: the :class:`mmseg_srt.datasets.WeakSegDataset` layout::
+
+    OUT/meta.json
+    OUT/source/images/<name>.jpg     copied as they are
+    OUT/source/masks/<name>.png      0 normal, 1 lesion (JPEG masks >= 128)
+    OUT/source/train.txt, val.txt, image_labels.txt
+    OUT/target/images/<n>.jpg, masks/<n>.png
+    OUT/target/train.txt, test.txt
+    OUT/target/image_labels.txt      for target/train: its image-level labels
+
+Target training masks are written too, for the oracle and for measuring
+pseudo labels; the weakly-supervised configs never read them (their target
+training split has ``with_seg_map=False``).
+
+Usage::
+
+    python tools/convert_datasets/polyp.py ../shared/data/polyp data/kvasir2cvc
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+from functools import partial
+from typing import List, Tuple
+
+import cv2
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+
+CLASSES = ('normal', 'lesion')
+DOMAINS = (
+    # (input folder, output folder, {output split: input split file})
+    ('Kvasir-SEG', 'source', {
+        'train': 'source_train.txt',
+        'val': 'source_val.txt'
+    }),
+    ('CVC-ClinicDB', 'target', {
+        'train': 'target_train.txt',
+        'test': 'target_test.txt'
+    }),
+)
+# Splits whose image-level labels are written (the weak annotation).
+IMAGE_LABEL_SPLITS = {'source': ('train', 'val'), 'target': ('train', )}
+
+
+def read_split(path: str) -> List[str]:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'split file {path} not found')
+    with open(path) as f:
+        names = [osp.splitext(line.strip())[0] for line in f if line.strip()]
+    if not names:
+        raise ValueError(f'split file {path} lists no image')
+    return names
+
+
+def convert_pair(name: str, in_dir: str, out_dir: str,
+                 threshold: int) -> Tuple[str, List[int]]:
+    """Copy one image, binarise its mask; return its image-level labels."""
+    image_path = osp.join(in_dir, 'images', name + '.jpg')
+    mask_path = osp.join(in_dir, 'masks', name + '.jpg')
+    for path in (image_path, mask_path):
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path} not found: images and masks come in pairs')
+    image = cv2.imread(image_path, cv2.IMREAD_UNCHANGED)
+    mask = cv2.imread(mask_path, cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ValueError(f'{image_path} is not a readable image')
+    if mask is None:
+        raise ValueError(f'{mask_path} is not a readable image')
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f'{mask_path} is {mask.shape[1]}x{mask.shape[0]} '
+                         f'but {image_path} is {image.shape[1]}x'
+                         f'{image.shape[0]}')
+    labels = (mask >= threshold).astype(np.uint8)
+    shutil.copyfile(image_path, osp.join(out_dir, 'images', name + '.jpg'))
+    cv2.imwrite(osp.join(out_dir, 'masks', name + '.png'), labels)
+    return name, [int(k) for k in np.unique(labels)]
+
+
+def convert(src: str, out: str, nproc: int = 1, threshold: int = 128) -> dict:
+    """Convert both domains; returns per-split image and pixel counts."""
+    if not osp.isdir(src):
+        raise FileNotFoundError(f'input folder {src} not found')
+    summary = {}
+    for in_name, domain, splits in DOMAINS:
+        in_dir = osp.join(src, in_name)
+        if not osp.isdir(in_dir):
+            raise FileNotFoundError(
+                f'{in_dir} not found: expected {src} to hold Kvasir-SEG/ and '
+                'CVC-ClinicDB/ (see ../shared/data/polyp/README.md)')
+        out_dir = osp.join(out, domain)
+        os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
+        os.makedirs(osp.join(out_dir, 'masks'), exist_ok=True)
+        label_lines = []
+        for split, split_file in splits.items():
+            names = read_split(osp.join(in_dir, split_file))
+            work = partial(
+                convert_pair, in_dir=in_dir, out_dir=out_dir,
+                threshold=threshold)
+            print(f'{domain}/{split}: {len(names)} images from {in_dir}')
+            if nproc > 1:
+                converted = track_parallel_progress(work, names, nproc)
+            else:
+                converted = track_progress(work, names)
+            with open(osp.join(out_dir, f'{split}.txt'), 'w') as f:
+                f.write('\n'.join(names) + '\n')
+            if split in IMAGE_LABEL_SPLITS[domain]:
+                label_lines += [
+                    f'{name} {" ".join(map(str, labels))}'
+                    for name, labels in converted
+                ]
+            summary[f'{domain}/{split}'] = len(names)
+        with open(osp.join(out_dir, 'image_labels.txt'), 'w') as f:
+            f.write('\n'.join(label_lines) + '\n')
+    with open(osp.join(out, 'meta.json'), 'w') as f:
+        json.dump(
+            dict(
+                classes=list(CLASSES),
+                source='Kvasir-SEG',
+                target='CVC-ClinicDB',
+                mask_threshold=threshold,
+                splits=summary),
+            f,
+            indent=2)
+    return summary
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Convert Kvasir-SEG -> CVC-ClinicDB for mmseg-srt')
+    parser.add_argument('src', help='folder holding Kvasir-SEG/, CVC-ClinicDB/')
+    parser.add_argument('out', help='output folder, e.g. data/kvasir2cvc')
+    parser.add_argument('--nproc', type=int, default=1,
+                        help='worker processes')
+    parser.add_argument('--threshold', type=int, default=128,
+                        help='mask values >= threshold are lesion')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    summary = convert(args.src, args.out, args.nproc, args.threshold)
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == '__main__':
+    main()
