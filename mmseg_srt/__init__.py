@@ -6,6 +6,7 @@ and makes mmengine load checkpoints with ``torch.load(weights_only=True)``
 ``custom_imports = dict(imports=['mmseg_srt'], allow_failed_imports=False)``.
 """
 from .datasets import *  # noqa: F401,F403
+from .engine import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .utils import register_checkpoint_loader, register_safe_globals

@@ -1,12 +1,15 @@
 from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
 from .lesion_dataset import LesionSegDataset
+from .source_target_dataset import (SourceTargetDataset,
+                                    SourceTargetInfiniteSampler)
 from .transforms import ImageLabelsFromSegMap, PackSRTInputs
 from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
                                read_image_labels)
 
 __all__ = [
     'generate_endosynth', 'EndoSynthDataset', 'LesionSegDataset',
+    'SourceTargetDataset', 'SourceTargetInfiniteSampler',
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels'
 ]

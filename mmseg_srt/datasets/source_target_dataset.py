@@ -1,0 +1,112 @@
+"""One training step sees a source batch and a target batch (paper 3.1, 3.4).
+
+``SourceTargetDataset`` pairs two datasets: item ``(i, j)`` is
+``dict(source=source[i], target=target[j])``, each packed by its own pipeline,
+and ``pseudo_collate`` turns a list of them into
+``dict(source=<batch>, target=<batch>)``. ``SourceTargetInfiniteSampler``
+yields the index pairs from two independent streams, each shuffled with its
+own seed every pass and split across DDP ranks the way mmengine's
+``InfiniteSampler`` splits one dataset, so every rank sees a different part
+of both sets and a pass over the target set takes
+``ceil(len(target) / world_size)`` samples per rank. The sampler is
+deterministic given its seed, so mmengine's resume, which replays the
+dataloader up to the stopped iteration, continues both streams where they
+stopped.
+
+Any mmseg dataset config can serve as either side; the class lists must be
+equal (checked at construction).
+"""
+from typing import Iterator, Optional, Tuple, Union
+
+import torch
+from mmengine.dataset import BaseDataset
+from mmengine.dist import get_dist_info, sync_random_seed
+from mmseg.registry import DATASETS, DATA_SAMPLERS
+from torch.utils.data import Dataset, Sampler
+
+from .weak_seg_dataset import check_same_classes
+
+
+@DATASETS.register_module()
+class SourceTargetDataset(Dataset):
+    """A source and a target dataset read side by side.
+
+    Args:
+        source: The labelled source dataset (config or instance).
+        target: The target dataset (config or instance).
+    """
+
+    def __init__(self, source: Union[dict, BaseDataset],
+                 target: Union[dict, BaseDataset]) -> None:
+        self.source = DATASETS.build(source) if isinstance(source,
+                                                           dict) else source
+        self.target = DATASETS.build(target) if isinstance(target,
+                                                           dict) else target
+        check_same_classes(self.source.metainfo, self.target.metainfo)
+        self._metainfo = self.source.metainfo
+
+    @property
+    def metainfo(self) -> dict:
+        return self._metainfo
+
+    def __len__(self) -> int:
+        """The source's length: what an epoch-based loop would iterate."""
+        return len(self.source)
+
+    def __getitem__(self, index: Union[int, Tuple[int, int]]) -> dict:
+        if isinstance(index, (tuple, list)):
+            source_index, target_index = index
+        else:  # a plain sampler: walk both sets in step
+            source_index, target_index = index, index % len(self.target)
+        return dict(
+            source=self.source[source_index],
+            target=self.target[target_index])
+
+
+@DATA_SAMPLERS.register_module()
+class SourceTargetInfiniteSampler(Sampler):
+    """Endless ``(source_index, target_index)`` pairs for one DDP rank.
+
+    Args:
+        dataset: A :class:`SourceTargetDataset`.
+        shuffle: Reshuffle each stream at every pass.
+        seed: Seed of the source stream; the target stream uses ``seed + 1``.
+            ``None`` draws one and shares it across ranks.
+    """
+
+    def __init__(self,
+                 dataset: SourceTargetDataset,
+                 shuffle: bool = True,
+                 seed: Optional[int] = None) -> None:
+        if not isinstance(dataset, SourceTargetDataset):
+            raise TypeError('SourceTargetInfiniteSampler needs a '
+                            f'SourceTargetDataset, got {type(dataset)}')
+        self.rank, self.world_size = get_dist_info()
+        self.shuffle = shuffle
+        self.seed = sync_random_seed() if seed is None else seed
+        self.source_size = len(dataset.source)
+        self.target_size = len(dataset.target)
+
+    def _stream(self, size: int, seed: int) -> Iterator[int]:
+        """One dataset's indices for this rank, pass after pass."""
+        generator = torch.Generator()
+        generator.manual_seed(seed)
+        while True:
+            if self.shuffle:
+                order = torch.randperm(size, generator=generator).tolist()
+            else:
+                order = list(range(size))
+            # Pad to a multiple of the world size so ranks stay in step.
+            order += order[:(-size) % self.world_size]
+            yield from order[self.rank::self.world_size]
+
+    def __iter__(self) -> Iterator[Tuple[int, int]]:
+        return zip(
+            self._stream(self.source_size, self.seed),
+            self._stream(self.target_size, self.seed + 1))
+
+    def __len__(self) -> int:
+        return self.source_size
+
+    def set_epoch(self, epoch: int) -> None:
+        """Endless streams: nothing to reset."""

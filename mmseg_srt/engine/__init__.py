@@ -1,0 +1,3 @@
+from .optim_constructor import SRTOptimWrapperConstructor
+
+__all__ = ['SRTOptimWrapperConstructor']

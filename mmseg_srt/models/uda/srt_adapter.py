@@ -1,0 +1,308 @@
+"""SRTAdapter: domain adaptation around any mmseg encoder-decoder (paper
+Eq. 1, Eq. 6, sections 3.1 and 3.4).
+
+One training step (section 3.4) forwards a source batch (pixel and image
+labels) and a target batch (image labels) through the wrapped segmentor and
+
+1. updates the segmentor with the discriminator frozen on
+   ``L_S(source) + L_C(source, target) + eta * L_adv``, where L_adv makes D
+   take target softmax maps for source ones (S2 "is trained to fool D");
+2. updates D on the detached source and target softmax maps (Eq. 6; D labels
+   the target 1 and the source 0, see :mod:`..losses.adversarial_loss`).
+
+Each update runs in its own ``optim_wrapper[name].optim_context`` and
+``update_params``, so gradient clipping, accumulation and AMP work per
+optimizer as in any mmengine model; nothing calls ``backward`` inside
+``forward``. Without a discriminator (``discriminator=None``) there is no D
+and no D optimizer, and with ``target_cls_loss=False`` as well the target is
+not forwarded at all: the step is exactly the segmentor's own source step.
+
+Inference (``val_step``, ``test_step``, ``predict``) goes straight to the
+segmentor; ``tools/export_segmentor.py`` writes its weights for plain mmseg.
+
+Under DDP, wrap with mmengine's ``MMSeparateDistributedDataParallel`` (the
+``_base_/uda`` configs do), which puts the segmentor and D in separate DDP
+wrappers. Every computation that needs synchronised gradients goes through
+the wrapper's forward: one segmentor forward per step computes both domains
+(see :meth:`SRTAdapter._run_segmentor`) and one D forward scores source and
+target maps together (D has no batch statistics, so this equals two calls).
+"""
+from contextlib import contextmanager
+from typing import Dict, List, NamedTuple, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
+from torch import Tensor, nn
+
+from ..decode_heads.cls_refined_aspp_head import HeadOutputs
+from ..losses.adversarial_loss import SOURCE_LABEL, TARGET_LABEL
+
+
+class DomainOutputs(NamedTuple):
+    """What one domain's forward pass produced."""
+    losses: Dict[str, Tensor]
+    head: HeadOutputs
+
+
+def decode_head_outputs(decode_head: nn.Module,
+                        features: List[Tensor]) -> HeadOutputs:
+    """Refined logits, S1 logits and S2 pixel features of any mmseg head.
+
+    Heads with ``forward_with_features`` (ours) give all three; other
+    ``BaseDecodeHead`` subclasses give their logits and the features their
+    ``cls_seg`` classifies (``_forward_feature``), without S1.
+    """
+    if hasattr(decode_head, 'forward_with_features'):
+        return decode_head.forward_with_features(features)
+    if hasattr(decode_head, '_forward_feature'):
+        pixel_features = decode_head._forward_feature(features)
+        return HeadOutputs(
+            decode_head.cls_seg(pixel_features), None, pixel_features)
+    return HeadOutputs(decode_head(features), None, None)
+
+
+@contextmanager
+def _forward_replaced(module: nn.Module, forward):
+    """Make ``module(...)`` run ``forward`` (an instance attribute shadows the
+    class's method), so a DDP wrapper around ``module`` runs it with its
+    gradient-synchronisation bookkeeping."""
+    module.forward = forward
+    try:
+        yield
+    finally:
+        del module.forward
+
+
+@contextmanager
+def _frozen(module: nn.Module):
+    """No gradient for ``module``'s parameters inside the block."""
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    return module.module if is_model_wrapper(module) else module
+
+
+@MODELS.register_module()
+class SRTAdapter(BaseModel):
+    """Wraps an mmseg segmentor for source/target training.
+
+    Args:
+        segmentor: Config of an mmseg encoder-decoder (any backbone and
+            decode head; auxiliary heads train on the source).
+        discriminator: Config of the output-space discriminator, e.g.
+            ``dict(type='OutputSpaceDiscriminator')`` (``num_classes`` is
+            taken from the decode head); None trains without adversarial
+            learning.
+        adversarial_loss: The segmentor's adversarial term; its
+            ``loss_weight`` is the paper's eta (0.3 for the medical data,
+            Fig. 5) and its ``gan_type`` ('vanilla' or 'lsgan') is also D's.
+        target_cls_loss: Train S1 on the target's image labels too (L_C's
+            second term, Eq. 2).
+        discriminator_input: ``'input'`` upsamples the logits to the input
+            size before the softmax D reads (as AdaptSegNet); ``'logits'``
+            keeps the head's resolution (cheaper).
+        data_preprocessor: Unused in training, which preprocesses each
+            domain with the segmentor's own; accepted because mmengine's
+            Runner passes the config's top-level one.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 segmentor: ConfigType,
+                 discriminator: OptConfigType = None,
+                 adversarial_loss: ConfigType = dict(
+                     type='AdversarialLoss',
+                     gan_type='vanilla',
+                     loss_weight=0.3,
+                     loss_name='loss_adv'),
+                 target_cls_loss: bool = True,
+                 discriminator_input: str = 'input',
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.segmentor = MODELS.build(segmentor)
+        for attribute in ('extract_feat', 'decode_head'):
+            if not hasattr(self.segmentor, attribute):
+                raise TypeError(
+                    f'SRTAdapter wraps encoder-decoder segmentors; '
+                    f'{type(self.segmentor).__name__} has no {attribute}')
+        num_classes = self.segmentor.decode_head.num_classes
+        self.discriminator = None
+        if discriminator is not None:
+            discriminator = dict(discriminator)
+            discriminator.setdefault('num_classes', num_classes)
+            self.discriminator = MODELS.build(discriminator)
+        self.adversarial_loss = MODELS.build(adversarial_loss)
+        self.discriminator_loss = MODELS.build(
+            dict(
+                type='AdversarialLoss',
+                gan_type=self.adversarial_loss.gan_type,
+                loss_weight=1.0,
+                loss_name='loss_disc'))
+        if discriminator_input not in ('input', 'logits'):
+            raise ValueError("discriminator_input must be 'input' or "
+                             f"'logits', got {discriminator_input!r}")
+        self.discriminator_input = discriminator_input
+        self.target_cls_loss = target_cls_loss
+
+    # ------------------------------------------------------------------
+    # Inference: the segmentor's own.
+    @property
+    def segmentor_module(self) -> nn.Module:
+        return _unwrap(self.segmentor)
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor'):
+        return self.segmentor_module(inputs, data_samples, mode)
+
+    def val_step(self, data: Union[dict, tuple, list]) -> list:
+        return self.segmentor.val_step(data)
+
+    def test_step(self, data: Union[dict, tuple, list]) -> list:
+        return self.segmentor.test_step(data)
+
+    # ------------------------------------------------------------------
+    # Training.
+    @property
+    def uses_target(self) -> bool:
+        """Whether a step needs the target batch at all."""
+        return self.discriminator is not None or self.target_cls_loss
+
+    def _forward_domain(self, inputs: Tensor, data_samples: SampleList,
+                        pixel_labels: bool) -> DomainOutputs:
+        """Segmentor forward of one domain and its supervised losses."""
+        segmentor = self.segmentor_module
+        features = segmentor.extract_feat(inputs)
+        head = segmentor.decode_head
+        outputs = decode_head_outputs(head, features)
+        losses = {}
+        if pixel_labels:
+            losses.update(
+                add_prefix(
+                    head.loss_by_feat(outputs.seg_logits, data_samples),
+                    'decode'))
+            if getattr(segmentor, 'with_auxiliary_head', False):
+                losses.update(
+                    segmentor._auxiliary_head_forward_train(
+                        features, data_samples))
+        if outputs.cls_logits is not None and (pixel_labels
+                                               or self.target_cls_loss):
+            losses.update(
+                add_prefix(
+                    head.loss_cls_by_feat(outputs.cls_logits, data_samples),
+                    'decode'))
+        return DomainOutputs(losses, outputs)
+
+    def _forward_domains(self, source: dict, target: Optional[dict]
+                         ) -> Tuple[DomainOutputs, Optional[DomainOutputs]]:
+        source_outputs = self._forward_domain(
+            source['inputs'], source['data_samples'], pixel_labels=True)
+        target_outputs = None
+        if target is not None:
+            target_outputs = self._forward_domain(
+                target['inputs'], target['data_samples'], pixel_labels=False)
+        return source_outputs, target_outputs
+
+    def _run_segmentor(self, source: dict, target: Optional[dict]
+                       ) -> Tuple[DomainOutputs, Optional[DomainOutputs]]:
+        """Both domains in ONE call of ``self.segmentor``: under DDP that is
+        one forward per backward, as DDP requires; each domain still passes
+        the network separately, so batch norm sees one domain at a time."""
+        with _forward_replaced(self.segmentor_module, self._forward_domains):
+            return self.segmentor(source, target)
+
+    def _probabilities(self, seg_logits: Tensor, inputs: Tensor) -> Tensor:
+        if self.discriminator_input == 'input':
+            seg_logits = resize(
+                seg_logits,
+                size=inputs.shape[2:],
+                mode='bilinear',
+                align_corners=self.segmentor_module.decode_head.align_corners)
+        return F.softmax(seg_logits, dim=1)
+
+    def train_step(self, data: dict,
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
+                   ) -> Dict[str, Tensor]:
+        """One SRT step on ``dict(source=batch, target=batch)``."""
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            segmentor_optim = optim_wrapper['segmentor']
+        else:
+            segmentor_optim = optim_wrapper
+        preprocess = self.segmentor_module.data_preprocessor
+        source = preprocess(data['source'], True)
+        target = preprocess(data['target'], True) if self.uses_target else None
+
+        # 1. The segmentor, with D frozen.
+        with segmentor_optim.optim_context(self.segmentor):
+            source_out, target_out = self._run_segmentor(source, target)
+            losses = add_prefix(source_out.losses, 'src')
+            if target_out is not None:
+                losses.update(add_prefix(target_out.losses, 'tgt'))
+            if self.discriminator is not None:
+                discriminator = _unwrap(self.discriminator)
+                target_probs = self._probabilities(
+                    target_out.head.seg_logits, target['inputs'])
+                with _frozen(discriminator):
+                    fooled = discriminator(target_probs)
+                losses['adv.' + self.adversarial_loss.loss_name] = (
+                    self.adversarial_loss(fooled, SOURCE_LABEL))
+        loss, log_vars = self.parse_losses(losses)
+        segmentor_optim.update_params(loss)
+
+        # 2. The discriminator, on detached maps (Eq. 6).
+        if self.discriminator is not None:
+            log_vars.update(
+                self._discriminator_step(
+                    optim_wrapper['discriminator'],
+                    self._probabilities(source_out.head.seg_logits.detach(),
+                                        source['inputs']),
+                    self._probabilities(target_out.head.seg_logits.detach(),
+                                        target['inputs'])))
+        return log_vars
+
+    def _discriminator_step(self, optim: OptimWrapper, source_probs: Tensor,
+                            target_probs: Tensor) -> Dict[str, Tensor]:
+        with optim.optim_context(self.discriminator):
+            if source_probs.shape[2:] != target_probs.shape[2:]:
+                raise ValueError(
+                    'source and target batches differ in size '
+                    f'({tuple(source_probs.shape[2:])} vs '
+                    f'{tuple(target_probs.shape[2:])}); crop both domains to '
+                    'one size')
+            logits = self.discriminator(
+                torch.cat([source_probs, target_probs]))
+            source_logits, target_logits = logits.split(
+                [len(source_probs), len(target_probs)])
+            name = self.discriminator_loss.loss_name
+            losses = {
+                f'disc.{name}_src':
+                self.discriminator_loss(source_logits, SOURCE_LABEL),
+                f'disc.{name}_tgt':
+                self.discriminator_loss(target_logits, TARGET_LABEL),
+            }
+        loss, log_vars = self.parse_losses(losses)
+        optim.update_params(loss)
+        log_vars.pop('loss')
+        with torch.no_grad():
+            threshold = 0. if self.discriminator_loss.gan_type == 'vanilla' \
+                else 0.5
+            correct = torch.cat([(source_logits < threshold).flatten(),
+                                 (target_logits >= threshold).flatten()])
+            log_vars['disc.acc'] = correct.float().mean().item() * 100
+        return log_vars
