@@ -97,3 +97,30 @@ def mmseg_default_scope():
     """Components built outside a Runner resolve names in mmseg's scope."""
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
+
+
+def write_tiny_uda_config(folder: Path, data_root: Path, max_iters: int = 4,
+                          checkpoint_interval: int = 2,
+                          extra: str = '') -> Path:
+    """The quick start's SRT config shrunk for a CPU test (dropout off, as
+    in :func:`write_tiny_config`)."""
+    path = folder / 'tiny_uda_endosynth.py'
+    path.write_text(f'''
+_base_ = [{str(REPO / 'configs' / 'srt_endosynth.py')!r}]
+data_root = {str(data_root)!r}
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(source=dict(data_root=data_root),
+                 target=dict(data_root=data_root)))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+model = dict(segmentor=dict(decode_head=dict(dropout_ratio=0.)))
+train_cfg = dict(max_iters={max_iters}, val_interval=1000)
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval={checkpoint_interval}))
+{extra}
+''')
+    return path

@@ -23,4 +23,4 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True,
     segmentor={{_base_.param_scheduler}},
-    discriminator={{_base_.discriminator_param_scheduler}})
+    discriminator={{_base_.param_scheduler}})

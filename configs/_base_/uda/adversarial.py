@@ -14,13 +14,14 @@ discriminator = dict(
 adversarial_loss = dict(
     type='AdversarialLoss', gan_type='vanilla', loss_weight=0.3,
     loss_name='loss_adv')
-# Paper 3.4: Adam, lr 1e-4, decay 0.7 every 950 steps, for both networks.
+# Paper 3.4: Adam, lr 1e-4 for both networks; D follows the segmentor's
+# decay schedule (child configs: param_scheduler = dict(segmentor=...,
+# discriminator=... the same list)). Give schedulers an explicit `end`:
+# mmengine fills a missing one with max_iters and saves it, so a run resumed
+# with a longer max_iters would stop decaying.
 discriminator_optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
-discriminator_param_scheduler = [
-    dict(type='ExponentialLR', gamma=0.7**(1 / 950), by_epoch=False)
-]
 # Segmentor and D in separate DDP wrappers; the adapter's train_step drives
 # both optimizers.
 model_wrapper_cfg = dict(

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.runner.checkpoint import get_state_dict
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
@@ -158,6 +159,18 @@ class SRTAdapter(BaseModel):
                              f"'logits', got {discriminator_input!r}")
         self.discriminator_input = discriminator_input
         self.target_cls_loss = target_cls_loss
+
+    def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
+        """Keys without the DDP wrappers' ``module.``: ``segmentor.*`` and
+        ``discriminator.*`` however the children are wrapped.
+
+        ``MMSeparateDistributedDataParallel`` wraps the children in place, so
+        ``nn.Module.state_dict`` would save ``segmentor.module.*`` under DDP,
+        which mmengine's loader (it unwraps wrappers) then silently skips on
+        resume and ``load_from``.
+        """
+        return get_state_dict(
+            self, destination=destination, prefix=prefix, keep_vars=keep_vars)
 
     # ------------------------------------------------------------------
     # Inference: the segmentor's own.
