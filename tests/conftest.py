@@ -53,7 +53,8 @@ def tiny_endosynth(tmp_path_factory) -> Path:
 
 def write_tiny_config(folder: Path, data_root: Path, max_iters: int = 4,
                       checkpoint_interval: int = 2) -> Path:
-    """A config inheriting the quick start's, shrunk for a CPU test.
+    """The EndoSynth source-only config (a plain mmseg segmentor), shrunk
+    for a CPU test.
 
     Dropout is off so that a resumed run is bit-comparable with a straight
     one (dropout draws from the torch RNG inside the training step, which a
@@ -61,7 +62,7 @@ def write_tiny_config(folder: Path, data_root: Path, max_iters: int = 4,
     """
     path = folder / 'tiny_endosynth.py'
     path.write_text(f'''
-_base_ = [{str(REPO / 'configs' / 'srt_endosynth.py')!r}]
+_base_ = [{str(REPO / 'configs/endosynth/bl_deeplabv3-r18tiny_2k.py')!r}]
 data_root = {str(data_root)!r}
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,

@@ -19,9 +19,21 @@ def test_config_builds_model(path: Path):
     assert cfg.custom_imports.imports == ['mmseg_srt']
     model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
-    for split in ('train_dataloader', 'test_dataloader'):
-        assert cfg[split].dataset.type in ('EndoSynthDataset',
-                                           'LesionSegDataset')
+    datasets = [cfg.test_dataloader.dataset]
+    train = cfg.train_dataloader.dataset
+    if cfg.model.type == 'SRTAdapter':
+        assert train.type == 'SourceTargetDataset'
+        assert cfg.train_dataloader.sampler.type == \
+            'SourceTargetInfiniteSampler'
+        assert set(cfg.optim_wrapper) >= {'segmentor', 'discriminator'}
+        assert all(s['end'] for schedulers in cfg.param_scheduler.values()
+                   for s in schedulers)
+        assert train.target.with_seg_map is False  # weak target
+        datasets += [train.source, train.target]
+    else:
+        datasets.append(train)
+    for dataset in datasets:
+        assert dataset.type in ('EndoSynthDataset', 'LesionSegDataset')
 
 
 def test_oracle_trains_on_target_masks():
