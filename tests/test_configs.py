@@ -30,6 +30,8 @@ def test_config_builds_model(path: Path):
                    for s in schedulers)
         assert train.target.with_seg_map is False  # weak target
         datasets += [train.source, train.target]
+    elif train.type == 'ConcatDataset':
+        datasets += train.datasets
     else:
         datasets.append(train)
     for dataset in datasets:

@@ -1,6 +1,7 @@
 # A CPU-sized DeepLab-v3 (output stride 8, as the paper's section 3.3): a
 # ResNet-18-V1c with 16 base channels (about 0.7 M parameters) and a narrow
-# ASPP whose rates are scaled to 128x160 inputs. Trained from scratch.
+# ASPP whose rates are scaled to 128x160 inputs, with the image classifier
+# S1 refining it (paper 3.1). Trained from scratch.
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -27,7 +28,7 @@ model = dict(
         style='pytorch',
         contract_dilation=True),
     decode_head=dict(
-        type='ASPPHead',
+        type='ClsRefinedASPPHead',
         in_channels=128,
         in_index=3,
         channels=64,
@@ -36,7 +37,13 @@ model = dict(
         num_classes=2,
         norm_cfg=norm_cfg,
         align_corners=False,
+        use_classifier=True,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_cls=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=True,
+            loss_weight=1.0,
+            loss_name='loss_cls')),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

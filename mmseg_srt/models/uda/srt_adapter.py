@@ -317,5 +317,5 @@ class SRTAdapter(BaseModel):
                 else 0.5
             correct = torch.cat([(source_logits < threshold).flatten(),
                                  (target_logits >= threshold).flatten()])
-            log_vars['disc.acc'] = correct.float().mean().item() * 100
+            log_vars['disc.acc'] = correct.float().mean() * 100
         return log_vars
