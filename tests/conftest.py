@@ -62,7 +62,7 @@ def write_tiny_config(folder: Path, data_root: Path, max_iters: int = 4,
     """
     path = folder / 'tiny_endosynth.py'
     path.write_text(f'''
-_base_ = [{str(REPO / 'configs/endosynth/bl_deeplabv3-r18tiny_2k.py')!r}]
+_base_ = [{str(REPO / 'configs/endosynth/bl_deeplabv3-r18tiny_1.5k.py')!r}]
 data_root = {str(data_root)!r}
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,

@@ -1,7 +1,7 @@
 # BL+AL on EndoSynth: the baseline's segmentor wrapped in SRTAdapter with the
 # output-space discriminator (paper Eq. 6); source and target batches in
 # every step.
-_base_ = ['./bl_deeplabv3-r18tiny_2k.py', '../_base_/uda/adversarial.py']
+_base_ = ['./bl_deeplabv3-r18tiny_1.5k.py', '../_base_/uda/adversarial.py']
 model = dict(
     _delete_=True,
     type='SRTAdapter',
