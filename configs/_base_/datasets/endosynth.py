@@ -71,5 +71,5 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=target_test)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+val_evaluator = dict(type='SRTIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
