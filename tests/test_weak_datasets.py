@@ -13,13 +13,14 @@ from mmseg_srt.datasets import (ImageLabelsFromSegMap, LesionSegDataset,
                                 WeakSegDataset, check_same_classes,
                                 read_image_labels)
 
-from .conftest import REPO, SHARED_DATA
+from .conftest import REPO, require_shared_polyp
 
-POLYP = SHARED_DATA / 'polyp'
-KVASIR_NAMES = [
-    line for line in (POLYP / 'Kvasir-SEG/source_train.txt').read_text().split()
-][:3]
 CVC_TRAIN, CVC_TEST = ['1', '2', '3'], ['429', '430']
+
+
+def _kvasir_names():
+    polyp = require_shared_polyp()
+    return (polyp / 'Kvasir-SEG/source_train.txt').read_text().split()[:3]
 
 
 def _load_converter():
@@ -32,10 +33,12 @@ def _load_converter():
 
 def _mini_polyp(root: Path) -> Path:
     """A few real frames in the shared layout, with its split files."""
+    polyp = require_shared_polyp()
+    kvasir = _kvasir_names()
     for folder, names, splits in (
-        ('Kvasir-SEG', KVASIR_NAMES, {
-            'source_train.txt': KVASIR_NAMES[:2],
-            'source_val.txt': KVASIR_NAMES[2:]
+        ('Kvasir-SEG', kvasir, {
+            'source_train.txt': kvasir[:2],
+            'source_val.txt': kvasir[2:]
         }),
         ('CVC-ClinicDB', CVC_TRAIN + CVC_TEST, {
             'target_train.txt': CVC_TRAIN,
@@ -45,7 +48,7 @@ def _mini_polyp(root: Path) -> Path:
         for sub in ('images', 'masks'):
             (root / folder / sub).mkdir(parents=True)
             for name in names:
-                shutil.copy(POLYP / folder / sub / f'{name}.jpg',
+                shutil.copy(polyp / folder / sub / f'{name}.jpg',
                             root / folder / sub / f'{name}.jpg')
         for split_file, split_names in splits.items():
             (root / folder / split_file).write_text('\n'.join(split_names))
@@ -63,7 +66,8 @@ def converted(tmp_path_factory):
 
 def test_converter_thresholds_masks_and_copies_images(converted):
     src, out = converted
-    for folder, domain, name in (('Kvasir-SEG', 'source', KVASIR_NAMES[0]),
+    kvasir = _kvasir_names()
+    for folder, domain, name in (('Kvasir-SEG', 'source', kvasir[0]),
                                  ('CVC-ClinicDB', 'target', '429')):
         jpeg_mask = cv2.imread(
             str(src / folder / 'masks' / f'{name}.jpg'), cv2.IMREAD_GRAYSCALE)
@@ -75,7 +79,7 @@ def test_converter_thresholds_masks_and_copies_images(converted):
         np.testing.assert_array_equal(mask, expected)
         assert (out / domain / 'images' / f'{name}.jpg').read_bytes() == (
             src / folder / 'images' / f'{name}.jpg').read_bytes()
-    assert (out / 'source/train.txt').read_text().split() == KVASIR_NAMES[:2]
+    assert (out / 'source/train.txt').read_text().split() == kvasir[:2]
     assert (out / 'target/test.txt').read_text().split() == CVC_TEST
     target_labels = read_image_labels(
         str(out / 'target/image_labels.txt'), num_classes=2)
@@ -173,7 +177,7 @@ def test_unreadable_image_is_named(converted, tmp_path):
 
 def test_mask_with_foreign_values_is_named(converted, tmp_path):
     root = _copy(converted, tmp_path)
-    name = KVASIR_NAMES[1]
+    name = _kvasir_names()[1]
     mask_path = root / 'source/masks' / f'{name}.png'
     mask = cv2.imread(str(mask_path), cv2.IMREAD_UNCHANGED)
     mask[mask == 1] = 255  # an ignore value is fine...

@@ -1,9 +1,5 @@
-# Adam, lr 1e-4, "exponential decay with the rate and step size as 0.7 and
-# 950" (paper section 3.4): lr * 0.7 ** (iter / 950), the continuous form of
-# TensorFlow's exponential_decay; StepLR(step_size=950, gamma=0.7) is the
-# staircase reading. 10k iterations.
-optimizer = dict(type='Adam', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.)
-optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
+# The paper's schedule (see schedule_adam_2k.py) over 10k iterations.
+_base_ = ['./schedule_adam_2k.py']
 param_scheduler = [
     dict(
         type='ExponentialLR',
@@ -12,13 +8,5 @@ param_scheduler = [
         end=10000,
         by_epoch=False)
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=10000, val_interval=1000)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=1000),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+train_cfg = dict(max_iters=10000, val_interval=1000)
+default_hooks = dict(checkpoint=dict(interval=1000))
