@@ -174,15 +174,15 @@ class WeakSegDataset(BaseSegDataset):
         data = super().prepare_data(idx)
         samples = data.get('data_samples') if isinstance(data, dict) else None
         if samples is not None and 'gt_sem_seg' in samples:
-            self._check_seg_map(samples.gt_sem_seg.data,
-                                self.get_data_info(idx))
+            self._check_seg_map(samples.gt_sem_seg.data, idx)
         return data
 
-    def _check_seg_map(self, seg_map: torch.Tensor, info: dict) -> None:
+    def _check_seg_map(self, seg_map: torch.Tensor, idx: int) -> None:
         """Mask values must be a class index or the ignore index."""
-        num_classes = info['num_classes']
+        num_classes = len(self.metainfo['classes'])
         invalid = (seg_map >= num_classes) & (seg_map != self.ignore_index)
         if bool(invalid.any()):
             check_seg_map_values(
                 torch.unique(seg_map[invalid]).tolist(), num_classes,
-                self.ignore_index, info.get('seg_map_path'))
+                self.ignore_index,
+                self.get_data_info(idx).get('seg_map_path'))
