@@ -3,6 +3,7 @@ from .endosynth_dataset import EndoSynthDataset
 from .lesion_dataset import LesionSegDataset
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
+from .superpixels import SuperpixelSLIC
 from .transforms import ImageLabelsFromSegMap, PackSRTInputs
 from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
                                read_image_labels)
@@ -10,6 +11,6 @@ from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
 __all__ = [
     'generate_endosynth', 'EndoSynthDataset', 'LesionSegDataset',
     'SourceTargetDataset', 'SourceTargetInfiniteSampler',
-    'ImageLabelsFromSegMap', 'PackSRTInputs', 'WeakSegDataset',
+    'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels'
 ]

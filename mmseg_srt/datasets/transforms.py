@@ -7,6 +7,7 @@ what mmseg's ``PackSegInputs`` packs.
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
+from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
@@ -66,6 +67,8 @@ class PackSRTInputs(PackSegInputs):
 
     - gt_image_labels (Tensor): float multi-hot vector of length
       ``num_classes``, present only when the item has image labels.
+    - gt_superpixels (PixelData): superpixel ids (1, H, W), int64, present
+      only after ``SuperpixelSLIC``.
     """
 
     def transform(self, results: dict) -> dict:
@@ -80,4 +83,17 @@ class PackSRTInputs(PackSegInputs):
             multi_hot = torch.zeros(results['num_classes'])
             multi_hot[list(labels)] = 1.
             packed['data_samples'].set_data(dict(gt_image_labels=multi_hot))
+        superpixels = results.get('gt_superpixels')
+        if superpixels is not None:
+            if results.get('gt_superpixels_flip') != bool(
+                    results.get('flip', False)):
+                raise ValueError(
+                    f'{results.get("img_path")}: the image was flipped after '
+                    'SuperpixelSLIC (mmcv\'s RandomFlip does not flip it): '
+                    'place SuperpixelSLIC after RandomFlip')
+            packed['data_samples'].set_data(
+                dict(
+                    gt_superpixels=PixelData(
+                        data=torch.from_numpy(
+                            superpixels.astype(np.int64))[None])))
         return packed

@@ -1,3 +1,4 @@
 from .optim_constructor import SRTOptimWrapperConstructor
+from .pseudo_label_hook import PseudoLabelHook
 
-__all__ = ['SRTOptimWrapperConstructor']
+__all__ = ['SRTOptimWrapperConstructor', 'PseudoLabelHook']

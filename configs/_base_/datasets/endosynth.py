@@ -20,7 +20,9 @@ train_pipeline = [
     dict(type='PackSRTInputs')
 ]
 # Target training images have no masks; their image labels come from
-# target/image_labels.txt through the dataset.
+# target/image_labels.txt through the dataset. SuperpixelSLIC (Algorithm 2's
+# prior) segments the original image and follows the resize and flip before
+# it; RandomCrop crops it with the image. Frames are small, so no cache.
 target_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -28,8 +30,9 @@ target_train_pipeline = [
         scale=(160, 128),
         ratio_range=(0.75, 1.5),
         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='SuperpixelSLIC', n_segments=100),
+    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSRTInputs')
 ]

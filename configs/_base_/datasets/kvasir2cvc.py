@@ -19,6 +19,9 @@ source_train_pipeline = [
     dict(type='PackSRTInputs')
 ]
 # Target training images: no masks, image labels from the dataset.
+# SuperpixelSLIC (Algorithm 2's prior, 200 superpixels per 384x288 frame)
+# segments each original frame once and caches it; it follows the resize and
+# flip before it, and RandomCrop crops it with the image.
 target_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(
@@ -26,8 +29,12 @@ target_train_pipeline = [
         scale=(384, 288),
         ratio_range=(0.5, 1.0),
         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='SuperpixelSLIC',
+        n_segments=200,
+        cache_dir=data_root + '/superpixels'),
+    dict(type='RandomCrop', crop_size=crop_size),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSRTInputs')
 ]

@@ -1,3 +1,7 @@
 from .adversarial_loss import SOURCE_LABEL, TARGET_LABEL, AdversarialLoss
+from .srt_loss import SRTLoss, class_sums, downsample_labels
 
-__all__ = ['AdversarialLoss', 'SOURCE_LABEL', 'TARGET_LABEL']
+__all__ = [
+    'AdversarialLoss', 'SOURCE_LABEL', 'TARGET_LABEL', 'SRTLoss',
+    'class_sums', 'downsample_labels'
+]

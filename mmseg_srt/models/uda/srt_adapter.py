@@ -1,13 +1,18 @@
 """SRTAdapter: domain adaptation around any mmseg encoder-decoder (paper
-Eq. 1, Eq. 6, sections 3.1 and 3.4).
+Eq. 1, 3, 6, 7, sections 3.1 and 3.4).
 
 One training step (section 3.4) forwards a source batch (pixel and image
 labels) and a target batch (image labels) through the wrapped segmentor and
 
-1. updates the segmentor with the discriminator frozen on
-   ``L_S(source) + L_C(source, target) + eta * L_adv``, where L_adv makes D
-   take target softmax maps for source ones (S2 "is trained to fool D");
-2. updates D on the detached source and target softmax maps (Eq. 6; D labels
+1. assigns the target batch's pseudo labels from its softmax output
+   (Eq. 5 and Algorithm 2, :class:`..pseudo_labels.PseudoLabelGenerator`);
+2. updates the segmentor with the discriminator frozen on
+   ``L_S(source, target) + L_C(source, target) + eta * L_adv + L_SRT``:
+   L_S's target term is the decode loss on the pseudo labels (ignored pixels
+   count nothing), L_adv makes D take target softmax maps for source ones
+   (S2 "is trained to fool D"), L_SRT (Eq. 7, :class:`..losses.SRTLoss`)
+   aligns the class centroids of S2's pixel features;
+3. updates D on the detached source and target softmax maps (Eq. 6; D labels
    the target 1 and the source 0, see :mod:`..losses.adversarial_loss`).
 
 Each update runs in its own ``optim_wrapper[name].optim_context`` and
@@ -16,6 +21,8 @@ optimizer as in any mmengine model; nothing calls ``backward`` inside
 ``forward``. Without a discriminator (``discriminator=None``) there is no D
 and no D optimizer, and with ``target_cls_loss=False`` as well the target is
 not forwarded at all: the step is exactly the segmentor's own source step.
+Each of ``discriminator``, ``pseudo_labeler`` and ``srt_loss`` can be None,
+which gives the rows of the paper's ablation (Table 2).
 
 Inference (``val_step``, ``test_step``, ``predict``) goes straight to the
 segmentor; ``tools/export_segmentor.py`` writes its weights for plain mmseg.
@@ -35,13 +42,16 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner.checkpoint import get_state_dict
+from mmengine.structures import PixelData
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
 from torch import Tensor, nn
 
 from ..decode_heads.cls_refined_aspp_head import HeadOutputs
 from ..losses.adversarial_loss import SOURCE_LABEL, TARGET_LABEL
+from ..pseudo_labels import stack_superpixels
 
 
 class DomainOutputs(NamedTuple):
@@ -92,6 +102,31 @@ def _frozen(module: nn.Module):
             p.requires_grad_(flag)
 
 
+def _valid_mask(data_samples: SampleList, height: int, width: int,
+                device) -> Tensor:
+    """(B, H, W) True inside each sample's image, False on batch padding
+    (the data preprocessor pads at the bottom and right)."""
+    valid = torch.zeros((len(data_samples), height, width),
+                        dtype=torch.bool,
+                        device=device)
+    for i, sample in enumerate(data_samples):
+        img_height, img_width = sample.metainfo.get('img_shape',
+                                                    (height, width))[:2]
+        valid[i, :img_height, :img_width] = True
+    return valid
+
+
+def _with_seg_maps(data_samples: SampleList, labels: Tensor) -> SampleList:
+    """Copies of ``data_samples`` (metainfo only) with ``labels`` (B, H, W)
+    as their ``gt_sem_seg``."""
+    samples = []
+    for sample, label in zip(data_samples, labels):
+        copy = SegDataSample(metainfo=sample.metainfo)
+        copy.gt_sem_seg = PixelData(data=label[None])
+        samples.append(copy)
+    return samples
+
+
 def _unwrap(module: nn.Module) -> nn.Module:
     return module.module if is_model_wrapper(module) else module
 
@@ -112,6 +147,16 @@ class SRTAdapter(BaseModel):
             Fig. 5) and its ``gan_type`` ('vanilla' or 'lsgan') is also D's.
         target_cls_loss: Train S1 on the target's image labels too (L_C's
             second term, Eq. 2).
+        pseudo_labeler: Config of the pseudo-label generator, e.g.
+            ``dict(type='PseudoLabelGenerator')`` (``num_classes`` from the
+            decode head); its labels train the target term of L_S (Eq. 3).
+            None: no pseudo labels (ablation woPL).
+        srt_loss: Config of L_SRT, e.g. ``dict(type='SRTLoss')``
+            (``num_classes`` and ``feature_channels`` from the decode head).
+            Target centroids use the pseudo labels, or, without a
+            pseudo-label generator (the BL+AL+SRT row), S2's argmax.
+        pseudo_label_loss: Train L_S's target term on the pseudo labels;
+            False keeps them for the SRT centroids only (ablation Ours-woPL).
         discriminator_input: ``'input'`` upsamples the logits to the input
             size before the softmax D reads (as AdaptSegNet); ``'logits'``
             keeps the head's resolution (cheaper).
@@ -130,6 +175,9 @@ class SRTAdapter(BaseModel):
                      loss_weight=0.3,
                      loss_name='loss_adv'),
                  target_cls_loss: bool = True,
+                 pseudo_labeler: OptConfigType = None,
+                 srt_loss: OptConfigType = None,
+                 pseudo_label_loss: bool = True,
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -159,6 +207,21 @@ class SRTAdapter(BaseModel):
                              f"'logits', got {discriminator_input!r}")
         self.discriminator_input = discriminator_input
         self.target_cls_loss = target_cls_loss
+        head = self.segmentor.decode_head
+        self.pseudo_labeler = None
+        if pseudo_labeler is not None:
+            pseudo_labeler = dict(pseudo_labeler)
+            pseudo_labeler.setdefault('num_classes', num_classes)
+            pseudo_labeler.setdefault('ignore_index', head.ignore_index)
+            self.pseudo_labeler = MODELS.build(pseudo_labeler)
+        self.pseudo_label_loss = pseudo_label_loss
+        self.srt_loss = None
+        if srt_loss is not None:
+            srt_loss = dict(srt_loss)
+            srt_loss.setdefault('num_classes', num_classes)
+            srt_loss.setdefault('feature_channels', head.channels)
+            srt_loss.setdefault('ignore_index', head.ignore_index)
+            self.srt_loss = MODELS.build(srt_loss)
 
     def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
         """Keys without the DDP wrappers' ``module.``: ``segmentor.*`` and
@@ -195,7 +258,9 @@ class SRTAdapter(BaseModel):
     @property
     def uses_target(self) -> bool:
         """Whether a step needs the target batch at all."""
-        return self.discriminator is not None or self.target_cls_loss
+        return (self.discriminator is not None or self.target_cls_loss
+                or self.pseudo_labeler is not None
+                or self.srt_loss is not None)
 
     def _forward_domain(self, inputs: Tensor, data_samples: SampleList,
                         pixel_labels: bool) -> DomainOutputs:
@@ -267,6 +332,21 @@ class SRTAdapter(BaseModel):
             losses = add_prefix(source_out.losses, 'src')
             if target_out is not None:
                 losses.update(add_prefix(target_out.losses, 'tgt'))
+            target_labels = None
+            if self.pseudo_labeler is not None:
+                target_labels, pl_logs = self._pseudo_labels(
+                    target, target_out.head.seg_logits)
+                losses.update(pl_logs)
+            if self.pseudo_labeler is not None and self.pseudo_label_loss:
+                losses.update(
+                    add_prefix(
+                        self.segmentor_module.decode_head.loss_by_feat(
+                            target_out.head.seg_logits,
+                            _with_seg_maps(target['data_samples'],
+                                           target_labels)), 'tgt.decode'))
+            if self.srt_loss is not None:
+                losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
+                    source, source_out, target, target_out, target_labels)
             if self.discriminator is not None:
                 discriminator = _unwrap(self.discriminator)
                 target_probs = self._probabilities(
@@ -288,6 +368,61 @@ class SRTAdapter(BaseModel):
                     self._probabilities(target_out.head.seg_logits.detach(),
                                         target['inputs'])))
         return log_vars
+
+    def _pseudo_labels(self, target: dict, seg_logits: Tensor
+                       ) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """Eq. 5 + Algorithm 2 at the input resolution (where L_S compares),
+        and what to log about them."""
+        inputs, samples = target['inputs'], target['data_samples']
+        height, width = inputs.shape[2:]
+        with torch.no_grad():
+            probs = F.softmax(
+                resize(
+                    seg_logits.detach(),
+                    size=(height, width),
+                    mode='bilinear',
+                    align_corners=self.segmentor_module.decode_head.
+                    align_corners),
+                dim=1)
+            valid = _valid_mask(samples, height, width, inputs.device)
+            superpixels = stack_superpixels(
+                [
+                    s.gt_superpixels.data if 'gt_superpixels' in s else None
+                    for s in samples
+                ], height, width,
+                inputs.device)
+            image_labels = None
+            if all('gt_image_labels' in s for s in samples):
+                image_labels = torch.stack(
+                    [s.gt_image_labels for s in samples]).to(inputs.device)
+            labels = self.pseudo_labeler(
+                probs,
+                valid=valid,
+                superpixels=superpixels,
+                image_labels=image_labels)
+            labelled = (labels != self.pseudo_labeler.ignore_index).sum()
+            logs = {
+                'pl.labelled': labelled.float() / valid.sum().clamp(min=1) *
+                100,
+                'pl.portion': self.pseudo_labeler.portion.clone() * 100,
+            }
+        return labels, logs
+
+    def _srt_loss(self, source: dict, source_out: DomainOutputs,
+                  target: dict, target_out: DomainOutputs,
+                  target_labels: Optional[Tensor]) -> Tensor:
+        """L_SRT between source pixel labels and target pseudo labels (or
+        S2's target argmax when there are no pseudo labels)."""
+        if source_out.head.features is None:
+            raise TypeError('srt_loss needs the decode head\'s pixel '
+                            'features; use a BaseDecodeHead subclass')
+        source_labels = torch.stack([
+            s.gt_sem_seg.data[0] for s in source['data_samples']
+        ]).to(source['inputs'].device)
+        if target_labels is None:
+            target_labels = target_out.head.seg_logits.detach().argmax(1)
+        return self.srt_loss(source_out.head.features, source_labels,
+                             target_out.head.features, target_labels)
 
     def _discriminator_step(self, optim: OptimWrapper, source_probs: Tensor,
                             target_probs: Tensor) -> Dict[str, Tensor]:

@@ -1,0 +1,45 @@
+"""Tells the pseudo-label generator how long an epoch is (paper Algorithm 1:
+p rises once per pass over the target set, also under iteration-based
+loops)."""
+from mmengine.dist import get_world_size
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmseg.registry import HOOKS
+
+from ..models.pseudo_labels import samples_per_epoch_of
+
+
+@HOOKS.register_module()
+class PseudoLabelHook(Hook):
+    """Sets ``model.pseudo_labeler.samples_per_epoch`` to one pass over the
+    target training set per rank, ``ceil(len(target) / world_size)`` (the pass
+    of ``SourceTargetInfiniteSampler``), unless the config set it.
+
+    Its state needs no saving: the generator keeps epoch, p, thresholds and
+    statistics in buffers, which checkpoints hold.
+    """
+
+    priority = 'NORMAL'
+
+    def before_train(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        generator = getattr(model, 'pseudo_labeler', None)
+        if generator is None:
+            runner.logger.warning(
+                'PseudoLabelHook: the model has no pseudo_labeler; nothing '
+                'to do')
+            return
+        if generator.samples_per_epoch is not None:
+            return
+        dataset = runner.train_dataloader.dataset
+        target = getattr(dataset, 'target', None)
+        if target is None:
+            raise TypeError(
+                'PseudoLabelHook needs train_dataloader.dataset to be a '
+                f'SourceTargetDataset, got {type(dataset).__name__}')
+        generator.samples_per_epoch = samples_per_epoch_of(
+            len(target), get_world_size())
+        runner.logger.info(
+            f'pseudo labels: an epoch is {generator.samples_per_epoch} target '
+            f'samples per rank ({len(target)} images)')

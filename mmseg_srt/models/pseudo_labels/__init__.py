@@ -1,0 +1,12 @@
+from .class_balanced_thresholds import (accumulate_histograms,
+                                        threshold_from_histogram,
+                                        thresholds_from_histograms)
+from .pseudo_label_generator import (PseudoLabelGenerator,
+                                     samples_per_epoch_of, stack_superpixels)
+from .superpixel_refinement import refine_with_superpixels
+
+__all__ = [
+    'accumulate_histograms', 'threshold_from_histogram',
+    'thresholds_from_histograms', 'PseudoLabelGenerator',
+    'samples_per_epoch_of', 'stack_superpixels', 'refine_with_superpixels'
+]

@@ -1,0 +1,259 @@
+"""Class-balanced pseudo labels with a superpixel prior (paper Eq. 3-5,
+Algorithms 1 and 2, section 3.4).
+
+Each training step, :class:`PseudoLabelGenerator`
+
+1. assigns pseudo labels to the target batch from S2's softmax output by
+   Eq. 5: ``k* = argmax_k P_k / exp(-lambda_k)``, kept when
+   ``P_k* > exp(-lambda_k*)``, else ignored;
+2. fills unlabelled pixels by superpixel voting (Algorithm 2, see
+   :mod:`.superpixel_refinement`), with superpixels that the data pipeline's
+   ``SuperpixelSLIC`` transform computed per image;
+3. adds the batch's predictions to the per-class statistics of Algorithm 1
+   (:mod:`.class_balanced_thresholds`).
+
+Where the statistics come from: the online predictions of the previous
+epoch. The target forward pass happens in every step anyway (for L_S's
+target term and D), so its argmax and maximum probability are streamed into
+histograms at no extra network cost; at the end of an epoch, one pass over the
+target set, the histograms (all-reduced under DDP, so every rank gets the
+same thresholds) give the thresholds ``exp(-lambda_k)`` used during the next
+epoch, and p rises by ``portion_step`` (up to ``portion_max``). A separate
+inference pass at each epoch start, as CBST does, would predict with one fixed
+model on whole images but costs a forward over the whole target set per
+epoch; the online statistics see each image once per epoch (as augmented
+crops, from a model that moves during the epoch). The first epoch has no
+statistics yet, so it assigns no pseudo labels: the model first learns from
+the source (and D), as self-paced learning (Eq. 3) starts from confident
+predictions of a trained model.
+
+An epoch is ``samples_per_epoch`` target samples per rank, counted in whole
+batches; ``PseudoLabelHook`` sets it to ``ceil(len(target) / world_size)``,
+the target sampler's pass, for iteration-based loops too.
+
+All state (histograms, thresholds, p, epoch, the samples seen in the epoch)
+lives in buffers, so checkpoints hold it and resume restores it.
+"""
+import math
+from typing import Optional, Sequence
+
+import torch
+from mmengine.dist import all_reduce
+from mmseg.registry import MODELS
+from torch import Tensor, nn
+
+from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD,
+                                        accumulate_histograms,
+                                        thresholds_from_histograms)
+from .superpixel_refinement import refine_with_superpixels
+
+
+@MODELS.register_module()
+class PseudoLabelGenerator(nn.Module):
+    """Pseudo labels for the target domain (Eq. 5, Algorithms 1-2).
+
+    Args:
+        num_classes: K.
+        portion_start: p of the first thresholds (paper: 25%).
+        portion_step: p's rise per epoch (paper: 5%).
+        portion_max: p's cap (paper: 55%).
+        class_balanced: Per-class thresholds (Algorithm 1); False uses one
+            threshold from all pixels for every class (ablation woCB).
+        superpixel_refinement: Algorithm 2's voting; False is ablation woSP.
+        in_place_refinement: Algorithm 2's raster-order in-place update
+            (literal); False votes on the initial labels only.
+        num_bins: Histogram bins over [0, 1]; thresholds are within
+            ``1 / num_bins`` of the exact sorted answer.
+        samples_per_epoch: Target samples per rank in one epoch; None lets
+            ``PseudoLabelHook`` set it from the dataloader.
+        use_image_labels: Never assign a class that the image's image-level
+            labels say is absent (not in the paper; off by default).
+        ignore_index: Label of pixels without a pseudo label.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 portion_start: float = 0.25,
+                 portion_step: float = 0.05,
+                 portion_max: float = 0.55,
+                 class_balanced: bool = True,
+                 superpixel_refinement: bool = True,
+                 in_place_refinement: bool = True,
+                 num_bins: int = 1000,
+                 samples_per_epoch: Optional[int] = None,
+                 use_image_labels: bool = False,
+                 ignore_index: int = 255) -> None:
+        super().__init__()
+        for name, value in (('portion_start', portion_start),
+                            ('portion_max', portion_max)):
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f'{name} must be in (0, 1], got {value}')
+        if portion_step < 0:
+            raise ValueError(f'portion_step must be >= 0, got {portion_step}')
+        if samples_per_epoch is not None and samples_per_epoch < 1:
+            raise ValueError('samples_per_epoch must be positive, got '
+                             f'{samples_per_epoch}')
+        self.num_classes = num_classes
+        self.portion_start = portion_start
+        self.portion_step = portion_step
+        self.portion_max = portion_max
+        self.class_balanced = class_balanced
+        self.superpixel_refinement = superpixel_refinement
+        self.in_place_refinement = in_place_refinement
+        self.num_bins = num_bins
+        self.samples_per_epoch = samples_per_epoch
+        self.use_image_labels = use_image_labels
+        self.ignore_index = ignore_index
+        self.register_buffer('histograms',
+                             torch.zeros(num_classes, num_bins,
+                                         dtype=torch.long))
+        self.register_buffer(
+            'class_thresholds',
+            torch.full((num_classes, ), EMPTY_CLASS_THRESHOLD))
+        self.register_buffer('portion', torch.tensor(0.0))
+        self.register_buffer('epoch', torch.tensor(0, dtype=torch.long))
+        self.register_buffer('samples_seen', torch.tensor(0,
+                                                          dtype=torch.long))
+
+    @property
+    def has_thresholds(self) -> bool:
+        """False during the first epoch."""
+        return int(self.epoch) > 0
+
+    def portion_of_epoch(self, epoch: int) -> float:
+        """p for the thresholds computed at the end of ``epoch`` (0-based)."""
+        return min(self.portion_start + self.portion_step * epoch,
+                   self.portion_max)
+
+    # ------------------------------------------------------------------
+    # Eq. 5 and Algorithm 2.
+    def assign(self,
+               probs: Tensor,
+               valid: Optional[Tensor] = None,
+               image_labels: Optional[Tensor] = None) -> Tensor:
+        """Eq. 5: (B, H, W) labels from (B, K, H, W) probabilities.
+
+        Args:
+            probs: Softmax output of S2.
+            valid: (B, H, W) bool, False on padding (never labelled).
+            image_labels: (B, K) multi-hot; used with ``use_image_labels``.
+        """
+        batch, _, height, width = probs.shape
+        labels = torch.full((batch, height, width),
+                            self.ignore_index,
+                            dtype=torch.long,
+                            device=probs.device)
+        if not self.has_thresholds:
+            return labels
+        if self.use_image_labels and image_labels is not None:
+            probs = probs * image_labels[:, :, None, None].to(probs)
+        thresholds = self.class_thresholds.to(probs)[None, :, None, None]
+        ratio, best = (probs / thresholds).max(dim=1)
+        keep = ratio > 1.0
+        if valid is not None:
+            keep &= valid
+        return torch.where(keep, best, labels)
+
+    def refine(self, labels: Tensor, superpixels: Tensor) -> Tensor:
+        """Algorithm 2's superpixel voting (a no-op under woSP)."""
+        if not self.superpixel_refinement:
+            return labels
+        return refine_with_superpixels(
+            labels,
+            superpixels,
+            self.num_classes,
+            ignore_index=self.ignore_index,
+            in_place=self.in_place_refinement)
+
+    def forward(self,
+                probs: Tensor,
+                valid: Optional[Tensor] = None,
+                superpixels: Optional[Tensor] = None,
+                image_labels: Optional[Tensor] = None,
+                observe: bool = True) -> Tensor:
+        """Pseudo labels of one target batch; with ``observe`` its
+        predictions also join this epoch's statistics (after the labels are
+        assigned, with the previous epoch's thresholds).
+
+        Args:
+            probs: (B, K, H, W) softmax output of S2 at label resolution.
+            valid: (B, H, W) bool mask of real (not padded) pixels.
+            superpixels: (B, H, W) superpixel ids (negative on padding);
+                required unless ``superpixel_refinement=False``.
+            image_labels: (B, K) multi-hot image labels.
+            observe: Count the batch in Algorithm 1's statistics.
+        """
+        probs = probs.detach()
+        labels = self.assign(probs, valid, image_labels)
+        if self.superpixel_refinement and self.has_thresholds:
+            if superpixels is None:
+                raise ValueError(
+                    'superpixel_refinement needs superpixels: add '
+                    "dict(type='SuperpixelSLIC') to the target pipeline "
+                    '(before RandomCrop), or set '
+                    'pseudo_labeler.superpixel_refinement=False (woSP)')
+            labels = self.refine(labels, superpixels)
+        if observe:
+            self.observe(probs, valid)
+        return labels
+
+    # ------------------------------------------------------------------
+    # Algorithm 1, streamed.
+    @torch.no_grad()
+    def observe(self, probs: Tensor, valid: Optional[Tensor] = None) -> None:
+        """Add a batch's predictions to the statistics; ends the epoch when
+        ``samples_per_epoch`` samples were seen."""
+        if self.samples_per_epoch is None:
+            raise RuntimeError(
+                'PseudoLabelGenerator does not know the length of an epoch: '
+                "add dict(type='PseudoLabelHook') to custom_hooks, or set "
+                'pseudo_labeler.samples_per_epoch')
+        max_probs, predicted = probs.max(dim=1)
+        if valid is not None:
+            max_probs, predicted = max_probs[valid], predicted[valid]
+        accumulate_histograms(self.histograms, max_probs.flatten(),
+                              predicted.flatten())
+        self.samples_seen += probs.shape[0]
+        if int(self.samples_seen) >= self.samples_per_epoch:
+            self.end_epoch()
+
+    @torch.no_grad()
+    def end_epoch(self) -> None:
+        """Algorithm 1 on the epoch's statistics (summed over ranks), then a
+        fresh histogram for the next epoch."""
+        all_reduce(self.histograms, op='sum')
+        portion = self.portion_of_epoch(int(self.epoch))
+        self.class_thresholds.copy_(
+            thresholds_from_histograms(self.histograms.cpu(), portion,
+                                       self.class_balanced))
+        self.portion.fill_(portion)
+        self.histograms.zero_()
+        self.epoch += 1
+        self.samples_seen -= self.samples_per_epoch
+
+    def extra_repr(self) -> str:
+        return (f'num_classes={self.num_classes}, '
+                f'portion={self.portion_start}+{self.portion_step}/epoch'
+                f'<={self.portion_max}, class_balanced={self.class_balanced},'
+                f' superpixel_refinement={self.superpixel_refinement}')
+
+
+def samples_per_epoch_of(dataset_length: int, world_size: int) -> int:
+    """One pass over a dataset split across ranks, per rank."""
+    return math.ceil(dataset_length / world_size)
+
+
+def stack_superpixels(maps: Sequence[Optional[Tensor]], height: int,
+                      width: int, device) -> Optional[Tensor]:
+    """(B, H, W) superpixel ids from per-sample maps (h, w) at the top-left
+    of the padded batch; -1 on padding. None when a sample has none."""
+    if any(m is None for m in maps):
+        return None
+    out = torch.full((len(maps), height, width),
+                     -1,
+                     dtype=torch.long,
+                     device=device)
+    for i, m in enumerate(maps):
+        m = m.reshape(m.shape[-2:])
+        out[i, :m.shape[0], :m.shape[1]] = m.to(device).long()
+    return out

@@ -1,0 +1,130 @@
+"""The adapter's target terms: L_S on pseudo labels (Eq. 3) and L_SRT (Eq. 7),
+checked against hand recomputation from the same forward pass."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from tests.reference_algorithms import IGNORE, eq5_labels
+
+from .test_srt_adapter import (NUM_CLASSES, build_adapter, recording_wrappers,
+                               uda_batch)
+
+
+def target_logits(adapter, data):
+    """The target's refined logits at the input size, as the step sees
+    them (train mode, the target batch alone through the network)."""
+    segmentor = adapter.segmentor_module
+    target = segmentor.data_preprocessor(data['target'], True)
+    with torch.no_grad():
+        logits = segmentor.decode_head(segmentor.extract_feat(
+            target['inputs']))
+    return F.interpolate(
+        logits, size=target['inputs'].shape[2:], mode='bilinear',
+        align_corners=False)
+
+
+def test_target_seg_loss_counts_only_pseudo_labelled_pixels():
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='PseudoLabelGenerator',
+            superpixel_refinement=False,
+            samples_per_epoch=10**6))
+    adapter.train()
+    generator = adapter.pseudo_labeler
+    generator.epoch.fill_(1)
+    thresholds = [0.34, 0.36, 0.35]
+    generator.class_thresholds.copy_(torch.tensor(thresholds))
+    data = uda_batch()
+    logits = target_logits(adapter, data)
+    probs = logits.softmax(1)
+    labels = np.stack([eq5_labels(p, thresholds) for p in probs.numpy()])
+    assert 0 < (labels != IGNORE).mean() < 1  # a real mix
+    # mmseg's CrossEntropyLoss: mean over ALL pixels, ignored ones add 0.
+    expected = F.cross_entropy(
+        logits, torch.from_numpy(labels), ignore_index=IGNORE,
+        reduction='sum') / labels.size
+    log_vars = adapter.train_step(data, recording_wrappers(adapter))
+    torch.testing.assert_close(log_vars['tgt.decode.loss_ce'], expected,
+                               rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(
+        log_vars['pl.labelled'],
+        torch.tensor((labels != IGNORE).mean() * 100, dtype=torch.float32))
+
+
+def test_first_epoch_target_term_is_zero_and_trains_nothing():
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='PseudoLabelGenerator',
+            superpixel_refinement=False,
+            samples_per_epoch=10**6))
+    log_vars = adapter.train_step(uda_batch(), recording_wrappers(adapter))
+    assert float(log_vars['tgt.decode.loss_ce']) == 0.0
+    assert float(log_vars['pl.labelled']) == 0.0
+
+
+def test_srt_loss_uses_head_features_source_labels_and_pseudo_labels():
+    """One step's L_SRT equals Eq. 7 recomputed from the S2 features of the
+    same forward, the source labels and the step's pseudo labels."""
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='PseudoLabelGenerator',
+            superpixel_refinement=False,
+            samples_per_epoch=10**6),
+        srt_loss=dict(type='SRTLoss', gamma=0.7, alpha=1.0,
+                      loss_weight=10.0))
+    adapter.train()
+    thresholds = [0.34, 0.36, 0.35]
+    adapter.pseudo_labeler.epoch.fill_(1)
+    adapter.pseudo_labeler.class_thresholds.copy_(torch.tensor(thresholds))
+    data = uda_batch()
+    segmentor = adapter.segmentor_module
+    head = segmentor.decode_head
+    centroids, present = {}, {}
+    with torch.no_grad():
+        for domain in ('source', 'target'):
+            batch = segmentor.data_preprocessor(data[domain], True)
+            features = head._forward_feature(
+                segmentor.extract_feat(batch['inputs']))
+            if domain == 'source':
+                labels = torch.stack(
+                    [s.gt_sem_seg.data[0] for s in batch['data_samples']])
+            else:
+                logits = F.interpolate(
+                    head.cls_seg(features), size=batch['inputs'].shape[2:],
+                    mode='bilinear', align_corners=False)
+                labels = torch.from_numpy(
+                    np.stack([eq5_labels(p, thresholds)
+                              for p in logits.softmax(1).numpy()]))
+            # Nearest downsampling of the labels to the feature map.
+            step = labels.shape[-1] // features.shape[-1]
+            small = labels[:, ::step, ::step]
+            c = torch.zeros(NUM_CLASSES, features.shape[1])
+            for k in range(NUM_CLASSES):
+                mask = small == k
+                if mask.any():
+                    c[k] = features.permute(0, 2, 3, 1)[mask].mean(0)
+            centroids[domain] = c
+            present[domain] = {k for k in range(NUM_CLASSES)
+                               if (small == k).any()}
+    # First step: no history; Eq. 7 over the classes both sides hold.
+    both = sorted(present['source'] & present['target'])
+    assert both
+    d = (centroids['source'] - centroids['target'])[both]
+    expected = 10.0 * ((d**2).sum() + d.abs().sum())
+    log_vars = adapter.train_step(data, recording_wrappers(adapter))
+    torch.testing.assert_close(log_vars['srt.loss_srt'], expected,
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_srt_without_pseudo_labels_uses_the_argmax():
+    adapter = build_adapter(
+        discriminator=False, srt_loss=dict(type='SRTLoss'))
+    log_vars = adapter.train_step(uda_batch(), recording_wrappers(adapter))
+    assert float(log_vars['srt.loss_srt']) > 0
+    assert bool(adapter.srt_loss.target_seen.any())

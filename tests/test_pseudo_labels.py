@@ -1,0 +1,302 @@
+"""Pseudo labels (Eq. 5, Algorithms 1-2) against literal loops from the
+paper (tests/reference_algorithms.py) and hand-worked cases."""
+import numpy as np
+import pytest
+import torch
+
+from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
+                                            refine_with_superpixels,
+                                            thresholds_from_histograms)
+from mmseg_srt.models.pseudo_labels.class_balanced_thresholds import \
+    accumulate_histograms
+from tests.reference_algorithms import (IGNORE, algorithm1_thresholds,
+                                        algorithm2_refine, eq5_labels)
+
+
+def random_probs(rng, num_images, num_classes, height, width, sharpness=3.):
+    logits = rng.normal(size=(num_images, num_classes, height, width))
+    logits *= rng.uniform(0.5, sharpness, size=(num_images, 1, 1, 1))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def random_case(rng, height=24, width=30, num_classes=4, blocks=5):
+    """Pseudo labels with holes and block superpixels with random merges."""
+    labels = rng.integers(0, num_classes, (height, width))
+    # Make labels locally coherent so that majorities occur.
+    labels = np.repeat(np.repeat(labels[::3, ::3], 3, 0), 3, 1)[:height, :width]
+    labels = labels.copy()
+    labels[rng.random((height, width)) < rng.uniform(0.2, 0.6)] = IGNORE
+    ys = np.arange(height)[:, None] * blocks // height
+    xs = np.arange(width)[None] * blocks // width
+    superpixels = ys * blocks + xs
+    superpixels = np.where(rng.random((height, width)) < 0.05,
+                           rng.integers(0, blocks * blocks, (height, width)),
+                           superpixels)
+    return labels, superpixels
+
+
+# ---------------------------------------------------------------- Algorithm 2
+@pytest.mark.parametrize('seed', range(12))
+def test_refinement_equals_literal_algorithm2(seed):
+    rng = np.random.default_rng(seed)
+    labels, superpixels = random_case(rng, num_classes=3 + seed % 3)
+    num_classes = 3 + seed % 3
+    expected = algorithm2_refine(labels, superpixels, num_classes)
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), num_classes)
+    np.testing.assert_array_equal(got.numpy(), expected)
+    simultaneous = algorithm2_refine(
+        labels, superpixels, num_classes, in_place=False)
+    got = refine_with_superpixels(
+        torch.from_numpy(labels),
+        torch.from_numpy(superpixels),
+        num_classes,
+        in_place=False)
+    np.testing.assert_array_equal(got.numpy(), simultaneous)
+
+
+def test_refinement_batched_and_padding_untouched():
+    rng = np.random.default_rng(0)
+    cases = [random_case(rng) for _ in range(3)]
+    labels = np.stack([c[0] for c in cases])
+    superpixels = np.stack([c[1] for c in cases])
+    superpixels[:, -4:] = -1  # padding rows
+    labels[:, -4:] = IGNORE
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), 4)
+    for i in range(3):
+        np.testing.assert_array_equal(
+            got[i].numpy(), algorithm2_refine(labels[i], superpixels[i], 4))
+    assert (got[:, -4:] == IGNORE).all()
+
+
+def test_in_place_order_matters_hand_worked():
+    """A 3x4 map where the raster-order in-place update labels a pixel that
+    the simultaneous reading leaves empty.
+
+    Row 1 col 1 (x) sees labelled 0s at 5 neighbours only after its left
+    neighbour (row 1 col 0, filled first in raster order) is labelled.
+    """
+    I = IGNORE  # noqa: E741
+    labels = np.array([[0, 0, 0, I],
+                       [I, I, I, I],
+                       [0, 0, I, I]])
+    superpixels = np.zeros_like(labels)
+    # (1,0): neighbours (0,0),(0,1),(1,1)=I,(2,0),(2,1) -> 4 zeros: no.
+    # Simultaneously (1,1): (0,0),(0,1),(0,2),(1,0)=I,(1,2)=I,(2,0),(2,1),
+    # (2,2)=I -> 5 zeros: labelled. Then (1,2) in place sees (0,1),(0,2),
+    # (1,1)=0 now,(2,1) -> 4... and (0,3)=I.
+    literal = algorithm2_refine(labels, superpixels, 1)
+    simultaneous = algorithm2_refine(labels, superpixels, 1, in_place=False)
+    assert literal[1, 1] == 0 and simultaneous[1, 1] == 0
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), 1)
+    np.testing.assert_array_equal(got.numpy(), literal)
+    # A case where the two readings differ: a chain along a row.
+    labels = np.array([[0, 0, 0, 0, 0],
+                       [I, I, I, I, I],
+                       [0, 0, 0, 0, 0]])
+    superpixels = np.zeros_like(labels)
+    literal = algorithm2_refine(labels, superpixels, 1)
+    simultaneous = algorithm2_refine(labels, superpixels, 1, in_place=False)
+    # Simultaneous: (1,0) has 4 labelled neighbours, the inner ones 6.
+    np.testing.assert_array_equal(simultaneous[1], [I, 0, 0, 0, I])
+    # In place: (1,4) also counts its left neighbour (1,3) -> 5.
+    np.testing.assert_array_equal(literal[1], [I, 0, 0, 0, 0])
+    for in_place, expected in ((True, literal), (False, simultaneous)):
+        got = refine_with_superpixels(
+            torch.from_numpy(labels),
+            torch.from_numpy(superpixels),
+            1,
+            in_place=in_place)
+        np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_refinement_tie_and_superpixel_boundary():
+    """4 votes of class 0 and 4 of class 1: no strict majority, no label.
+    Votes from another superpixel do not count."""
+    I = IGNORE  # noqa: E741
+    labels = np.array([[0, 0, 1],
+                       [0, I, 1],
+                       [0, 1, 1]])
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.zeros(3, 3, dtype=torch.long), 2)
+    assert int(got[1, 1]) == IGNORE
+    assert algorithm2_refine(labels, np.zeros((3, 3), int), 2)[1, 1] == IGNORE
+    labels = np.array([[0, 0, 0],
+                       [0, I, 0],
+                       [1, 1, 1]])
+    superpixels = np.zeros((3, 3), int)
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), 2)
+    assert int(got[1, 1]) == 0  # 5 zeros
+    superpixels[0, 0] = 7  # one zero now lies in another superpixel
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), 2)
+    assert int(got[1, 1]) == IGNORE
+
+
+# ---------------------------------------------------------------- Algorithm 1
+@pytest.mark.parametrize('portion', [0.25, 0.4, 0.55, 1.0])
+def test_histogram_thresholds_within_one_bin_of_algorithm1(portion):
+    rng = np.random.default_rng(1)
+    num_classes, num_bins = 5, 200
+    probs = random_probs(rng, 6, num_classes, 20, 25)
+    probs[:, 4] = 0  # class 4 is never predicted
+    probs /= probs.sum(axis=1, keepdims=True)
+    exact = algorithm1_thresholds(list(probs), num_classes, portion)
+    histograms = torch.zeros(num_classes, num_bins, dtype=torch.long)
+    for image in torch.from_numpy(probs):  # streamed image by image
+        max_probs, predicted = image.max(dim=0)
+        accumulate_histograms(histograms, max_probs.flatten(),
+                              predicted.flatten())
+    got = thresholds_from_histograms(histograms, portion)
+    for k in range(num_classes):
+        if exact[k] is None:
+            assert got[k] == 1.0  # no pseudo labels for that class
+        else:
+            assert got[k] <= exact[k] < got[k] + 1 / num_bins + 1e-6, k
+
+
+def test_global_threshold_for_wocb():
+    rng = np.random.default_rng(2)
+    probs = random_probs(rng, 3, 3, 10, 10)
+    histograms = torch.zeros(3, 500, dtype=torch.long)
+    for image in torch.from_numpy(probs):
+        max_probs, predicted = image.max(dim=0)
+        accumulate_histograms(histograms, max_probs.flatten(),
+                              predicted.flatten())
+    got = thresholds_from_histograms(histograms, 0.3, class_balanced=False)
+    all_max = sorted(probs.max(axis=1).ravel().tolist())
+    exact = all_max[int(0.7 * len(all_max))]
+    assert (got == got[0]).all()
+    assert got[0] <= exact < got[0] + 1 / 500 + 1e-6
+
+
+def test_statistics_memory_is_fixed():
+    generator = PseudoLabelGenerator(num_classes=19)
+    state_bytes = sum(t.numel() * t.element_size()
+                      for t in generator.state_dict().values())
+    assert state_bytes < 1 << 20
+    before = generator.histograms.shape
+    generator.samples_per_epoch = 10**9
+    generator.observe(torch.rand(2, 19, 64, 64).softmax(1))
+    assert generator.histograms.shape == before
+
+
+# ---------------------------------------------------------------- Eq. 5
+def test_eq5_hand_worked():
+    """Class 1 wins by ratio although class 0 has the larger probability."""
+    generator = PseudoLabelGenerator(num_classes=3, superpixel_refinement=False)
+    generator.epoch.fill_(1)
+    generator.class_thresholds.copy_(torch.tensor([0.9, 0.3, 0.5]))
+    probs = torch.tensor([
+        [0.60, 0.35, 0.05],  # 0.67, 1.17, 0.1 -> class 1
+        [0.95, 0.04, 0.01],  # 1.06 -> class 0
+        [0.50, 0.25, 0.25],  # 0.56, 0.83, 0.5 -> none
+        [0.10, 0.30, 0.60],  # 0.11, 1.0 (not >), 1.2 -> class 2
+    ]).T.reshape(1, 3, 1, 4)
+    labels = generator.assign(probs)
+    assert labels.tolist() == [[[1, 0, IGNORE, 2]]]
+    expected = eq5_labels(probs[0].numpy(), [0.9, 0.3, 0.5])
+    np.testing.assert_array_equal(labels[0].numpy(), expected)
+
+
+def test_eq5_equals_literal_loop_and_respects_padding():
+    rng = np.random.default_rng(3)
+    probs = torch.from_numpy(random_probs(rng, 2, 4, 9, 11))
+    generator = PseudoLabelGenerator(num_classes=4, superpixel_refinement=False)
+    generator.epoch.fill_(1)
+    thresholds = [0.55, 0.7, 0.4, 0.9]
+    generator.class_thresholds.copy_(torch.tensor(thresholds))
+    valid = torch.ones(2, 9, 11, dtype=torch.bool)
+    valid[1, 6:] = False
+    labels = generator.assign(probs, valid)
+    for i in range(2):
+        expected = eq5_labels(probs[i].numpy(), thresholds)
+        if i == 1:
+            expected[6:] = IGNORE
+        np.testing.assert_array_equal(labels[i].numpy(), expected)
+
+
+def test_image_labels_option_masks_absent_classes():
+    generator = PseudoLabelGenerator(
+        num_classes=2, superpixel_refinement=False, use_image_labels=True)
+    generator.epoch.fill_(1)
+    generator.class_thresholds.fill_(0.5)
+    probs = torch.tensor([[0.1, 0.9]]).T.reshape(1, 2, 1, 1).repeat(2, 1, 1, 1)
+    labels = generator.assign(probs, image_labels=torch.tensor([[1., 1.],
+                                                                [1., 0.]]))
+    assert labels.flatten().tolist() == [1, IGNORE]
+
+
+# ---------------------------------------------------------------- schedule
+def test_first_epoch_has_no_labels_then_p_rises_per_epoch_to_its_cap():
+    rng = np.random.default_rng(4)
+    generator = PseudoLabelGenerator(
+        num_classes=3,
+        superpixel_refinement=False,
+        samples_per_epoch=5,
+        num_bins=1000)
+    epochs = [torch.from_numpy(random_probs(rng, 5, 3, 8, 8))
+              for _ in range(9)]
+    seen_portions = []
+    for e, probs in enumerate(epochs):
+        for i in range(0, 5, 2):  # batches 2, 2, 1
+            labels = generator(probs[i:i + 2])
+            if e == 0:
+                assert (labels == IGNORE).all()
+            else:
+                assert (labels != IGNORE).any()
+        # The epoch just ended: thresholds come from THIS epoch's images at
+        # p = 25% + 5% * e, capped at 55%.
+        portion = min(0.25 + 0.05 * e, 0.55)
+        seen_portions.append(round(float(generator.portion), 4))
+        exact = algorithm1_thresholds(list(probs.numpy()), 3, portion)
+        for k in range(3):
+            assert generator.class_thresholds[k] <= exact[k] < \
+                generator.class_thresholds[k] + 1e-3 + 1e-6
+        assert int(generator.epoch) == e + 1
+    assert seen_portions == [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.55,
+                             0.55]
+
+
+def test_epoch_counts_whole_batches_and_carries_the_rest():
+    generator = PseudoLabelGenerator(
+        num_classes=2, superpixel_refinement=False, samples_per_epoch=5)
+    probs = torch.rand(4, 2, 4, 4).softmax(1)
+    generator(probs)
+    assert int(generator.epoch) == 0
+    generator(probs)  # 8 >= 5: the epoch ends, 3 samples carry over
+    assert int(generator.epoch) == 1 and int(generator.samples_seen) == 3
+
+
+def test_missing_epoch_length_and_superpixels_raise_clear_errors():
+    generator = PseudoLabelGenerator(num_classes=2)
+    with pytest.raises(RuntimeError, match='PseudoLabelHook'):
+        generator(torch.rand(1, 2, 4, 4).softmax(1))
+    generator.samples_per_epoch = 1
+    generator.epoch.fill_(1)
+    with pytest.raises(ValueError, match='SuperpixelSLIC'):
+        generator(torch.rand(1, 2, 4, 4).softmax(1))
+
+
+def test_state_survives_a_state_dict_round_trip():
+    """p, thresholds, the running histograms and the epoch position."""
+    generator = PseudoLabelGenerator(
+        num_classes=3, superpixel_refinement=False, samples_per_epoch=3)
+    for _ in range(4):
+        generator(torch.rand(2, 3, 5, 5).softmax(1))
+    restored = PseudoLabelGenerator(
+        num_classes=3, superpixel_refinement=False, samples_per_epoch=3)
+    restored.load_state_dict(generator.state_dict())
+    for name in ('histograms', 'class_thresholds', 'portion', 'epoch',
+                 'samples_seen'):
+        assert torch.equal(getattr(restored, name), getattr(generator, name))
+    # 8 samples, epochs of 3: two epochs ended (p 25%, then 30%), 2 seen.
+    assert float(restored.portion) == pytest.approx(0.3)
+    assert int(restored.samples_seen) == 2
+    probs = torch.rand(2, 3, 5, 5).softmax(1)
+    assert torch.equal(restored(probs), generator(probs))
+    assert torch.equal(restored.class_thresholds, generator.class_thresholds)
