@@ -56,6 +56,23 @@ def test_refinement_equals_literal_algorithm2(seed):
     np.testing.assert_array_equal(got.numpy(), simultaneous)
 
 
+@pytest.mark.parametrize('hole_ratio', [0.3, 0.7])
+def test_refinement_equals_literal_on_a_larger_map(hole_ratio):
+    """Long propagation chains: rounds run dense first, then sparse."""
+    rng = np.random.default_rng(7)
+    height, width, num_classes = 60, 90, 7
+    cells = rng.integers(0, num_classes, (height // 6 + 1, width // 6 + 1))
+    labels = np.kron(cells, np.ones((6, 6), dtype=np.int64))[:height, :width]
+    labels = labels.copy()
+    labels[rng.random((height, width)) < hole_ratio] = IGNORE
+    superpixels = (np.arange(height)[:, None] // 15) * 10 + \
+        np.arange(width)[None] // 15
+    expected = algorithm2_refine(labels, superpixels, num_classes)
+    got = refine_with_superpixels(
+        torch.from_numpy(labels), torch.from_numpy(superpixels), num_classes)
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
 def test_refinement_batched_and_padding_untouched():
     rng = np.random.default_rng(0)
     cases = [random_case(rng) for _ in range(3)]

@@ -3,6 +3,7 @@ import socket
 import textwrap
 from itertools import islice
 
+import pytest
 import torch
 
 from mmseg_srt.datasets import SourceTargetInfiniteSampler
@@ -36,7 +37,12 @@ def _optimizer_tensors(optimizer_state):
 
 def test_resume_restores_segmentor_discriminator_and_both_optimizers(
         tmp_path, tiny_endosynth):
-    config = write_tiny_uda_config(tmp_path, tiny_endosynth, max_iters=4)
+    """And the pseudo-label state (p, thresholds, statistics, position in
+    the epoch) and the SRT centroids: epochs of 3 target samples, batches of
+    2, so the run stops in the middle of an epoch."""
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=4,
+        extra='model.update(pseudo_labeler=dict(samples_per_epoch=3))')
     straight = tmp_path / 'straight'
     _train(config, straight)
     resumed = tmp_path / 'resumed'
@@ -60,6 +66,19 @@ def test_resume_restores_segmentor_discriminator_and_both_optimizers(
             _optimizer_tensors(reference['optimizer'][name]), name,
             atol=2e-4)
     assert end['param_schedulers'] == reference['param_schedulers']
+    state, straight_state = end['state_dict'], reference['state_dict']
+    # 8 samples in epochs of 3: epochs ended at samples 4 and 6 (p 25 %,
+    # 30 %), 2 samples into the third; halfway (4 samples) only the first.
+    assert int(state['pseudo_labeler.epoch']) == 2
+    assert int(state['pseudo_labeler.samples_seen']) == 2
+    assert float(state['pseudo_labeler.portion']) == pytest.approx(0.30)
+    assert int(halfway['state_dict']['pseudo_labeler.epoch']) == 1
+    for key in ('pseudo_labeler.histograms', 'pseudo_labeler.epoch',
+                'pseudo_labeler.samples_seen', 'srt_loss.source_seen',
+                'srt_loss.target_seen'):
+        assert torch.equal(state[key], straight_state[key]), key
+    assert bool(state['srt_loss.target_seen'].any())
+    assert state['pseudo_labeler.histograms'].sum() > 0
     moved = [
         not torch.equal(end['state_dict'][k], halfway['state_dict'][k])
         for k in end['state_dict'] if k.startswith('discriminator.')
@@ -83,6 +102,8 @@ class DumpRankParameters(Hook):
         model = getattr(model, 'module', model)
         params = {name.replace('.module.', '.'): p.detach().clone()
                   for name, p in model.named_parameters()}
+        params.update({name: b.clone() for name, b in model.named_buffers()
+                       if name.startswith(('pseudo_labeler.', 'srt_loss.'))})
         torch.save(params, f'{self.out_dir}/rank{runner.rank}.pth')
 '''
 
@@ -100,7 +121,8 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(
         custom_imports = dict(
             imports=['mmseg_srt', 'rank_dump_hook'],
             allow_failed_imports=False)
-        custom_hooks = [dict(type='DumpRankParameters',
+        custom_hooks = [dict(type='PseudoLabelHook'),
+                        dict(type='DumpRankParameters',
                              out_dir={str(tmp_path)!r})]
         ''')
     config = write_tiny_uda_config(
@@ -119,6 +141,10 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(
     rank1 = torch.load(tmp_path / 'rank1.pth', weights_only=True)
     assert any(k.startswith('discriminator.') for k in rank0)
     _assert_same(rank0, rank1, 'rank 0 vs rank 1', atol=0)
+    # The hook made an epoch ceil(8 / 2) = 4 samples per rank: after 3
+    # iterations of 2, one epoch ended with all-reduced thresholds.
+    assert int(rank0['pseudo_labeler.epoch']) == 1
+    assert (rank0['pseudo_labeler.class_thresholds'] < 1).any()
     saved = load_checkpoint_safely(
         str(checkpoint_path(tmp_path / 'work', 3)))['state_dict']
     # Saved without the DDP wrappers' "module.", so it loads anywhere.

@@ -15,13 +15,22 @@ order (h outer, w inner), so a pixel labelled at (h, w) already counts as a
 neighbour for the later pixels (h, w+1), (h+1, w-1), (h+1, w) and (h+1, w+1).
 ``in_place=True`` (default) gives exactly that literal result, vectorised:
 every pixel reads its 4 earlier neighbours from the current estimate and its
-4 later ones from the initial map, and the update repeats until nothing
-changes. The dependencies form a DAG along the raster order, so the fixed
-point is unique and equals the sequential loop; each round fixes at least one
-more link of the longest dependency chain, and in practice 2-4 rounds settle
-(a pixel needs at least one originally labelled later neighbour to reach 5).
-``in_place=False`` is the simultaneous reading (every pixel votes on the
-initial map), one round.
+4 later ones from the initial map. Labels are only ever added, and a pixel
+once labelled keeps its class (5 of 8 votes leave at most 3 for any other
+class), so the update can run in rounds: the first round votes for every
+unlabelled pixel, each later round only for the unlabelled pixels that a
+label of the previous round follows in raster order, until a round adds
+nothing. Each round extends the sequential loop's dependency chains by one
+link, so the result equals the loop's. ``in_place=False`` is the
+simultaneous reading (every pixel votes on the initial map), one round.
+
+Votes: of the 8 neighbour labels of a pixel (a neighbour outside the image,
+in another superpixel or unlabelled casts none), a class with 5 or more is a
+strict majority, so Boyer-Moore's majority vote (8 elementwise steps) finds
+the only candidate, which is then counted. A round runs densely on shifted views
+of a padded map while many pixels are active; once few are, it gathers their
+neighbours from the flattened map. Nothing is per class, so the cost does
+not grow with K.
 
 Everything is torch on the labels' device (GPU when there is one).
 """
@@ -32,52 +41,64 @@ from torch import Tensor
 EARLIER_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1))
 LATER_OFFSETS = ((0, 1), (1, -1), (1, 0), (1, 1))
 MAJORITY = 4
+NO_VOTE = -1
 
 
-def _shifted(x: Tensor, dy: int, dx: int, fill: int) -> Tensor:
-    """``out[..., h, w] = x[..., h + dy, w + dx]``, ``fill`` outside."""
-    height, width = x.shape[-2:]
-    out = torch.full_like(x, fill)
-    ys = slice(max(0, -dy), height - max(0, dy))
-    xs = slice(max(0, -dx), width - max(0, dx))
-    ys_src = slice(max(0, dy), height - max(0, -dy))
-    xs_src = slice(max(0, dx), width - max(0, -dx))
-    out[..., ys, xs] = x[..., ys_src, xs_src]
-    return out
+def _majority(votes) -> Tensor:
+    """The value cast more than 4 times among the 8 ``votes`` (tensors of
+    one shape), else NO_VOTE; Boyer-Moore's vote, then a count."""
+    candidate = torch.full_like(votes[0], NO_VOTE)
+    count = torch.zeros_like(votes[0])
+    for vote in votes:
+        empty = count == 0
+        candidate = torch.where(empty, vote, candidate)
+        count = torch.where(empty | (vote == candidate), count + 1, count - 1)
+    total = sum((vote == candidate).to(torch.int16) for vote in votes)
+    return torch.where((total > MAJORITY) & (candidate != NO_VOTE), candidate,
+                       torch.full_like(candidate, NO_VOTE))
 
 
-def _vote(earlier: Tensor, later: Tensor, superpixels: Tensor,
-          fillable: Tensor, num_classes: int, ignore_index: int) -> Tensor:
-    """One round of lines 7-15: the winning class per fillable pixel, or
-    ``ignore_index``."""
-    votes = torch.zeros((superpixels.shape[0], num_classes + 1) +
-                        superpixels.shape[1:],
-                        dtype=torch.int16,
-                        device=superpixels.device)
+def _dense_votes(earlier: Tensor, later: Tensor, superpixels: Tensor
+                 ) -> Tensor:
+    """Votes of every pixel of (B, H+2, W+2) padded maps, for the inner
+    (B, H, W) pixels."""
+    height, width = earlier.shape[1] - 2, earlier.shape[2] - 2
+    own = superpixels[:, 1:-1, 1:-1]
+    votes = []
     for source, offsets in ((earlier, EARLIER_OFFSETS), (later,
                                                          LATER_OFFSETS)):
         for dy, dx in offsets:
-            neighbour = _shifted(source, dy, dx, ignore_index)
-            same = _shifted(superpixels, dy, dx, -1) == superpixels
-            counts = (neighbour != ignore_index) & same
-            # Votes that do not count go to the extra bin ``num_classes``.
-            index = torch.where(counts, neighbour.long(),
-                                torch.full_like(neighbour, num_classes).long())
-            votes.scatter_add_(1, index[:, None],
-                               torch.ones_like(index[:, None],
-                                               dtype=torch.int16))
-    best_count, best_class = votes[:, :num_classes].max(dim=1)
-    winner = fillable & (best_count > MAJORITY)
-    return torch.where(winner, best_class.to(earlier.dtype),
-                       torch.full_like(earlier, ignore_index))
+            window = (slice(None), slice(1 + dy, 1 + dy + height),
+                      slice(1 + dx, 1 + dx + width))
+            votes.append(
+                torch.where(superpixels[window] == own, source[window],
+                            torch.full_like(own, NO_VOTE,
+                                            dtype=source.dtype)))
+    return _majority(votes)
+
+
+def _sparse_votes(pixels: Tensor, earlier: Tensor, later: Tensor,
+                  superpixels: Tensor, earlier_steps: Tensor,
+                  later_steps: Tensor) -> Tensor:
+    """Votes of ``pixels`` (indices into the flattened padded maps)."""
+    own = superpixels[pixels]
+    votes = []
+    for source, steps in ((earlier, earlier_steps), (later, later_steps)):
+        for step in steps.tolist():
+            neighbours = pixels + step
+            votes.append(
+                torch.where(superpixels[neighbours] == own,
+                            source[neighbours],
+                            torch.full_like(pixels, NO_VOTE,
+                                            dtype=source.dtype)))
+    return _majority(votes)
 
 
 def refine_with_superpixels(labels: Tensor,
                             superpixels: Tensor,
                             num_classes: int,
                             ignore_index: int = 255,
-                            in_place: bool = True,
-                            max_rounds: int = 10000) -> Tensor:
+                            in_place: bool = True) -> Tensor:
     """Fill unlabelled pixels by superpixel-restricted 8-neighbour majority.
 
     Args:
@@ -85,11 +106,11 @@ def refine_with_superpixels(labels: Tensor,
             where a pixel has none.
         superpixels: Superpixel ids of the same shape; a negative id marks a
             pixel that must stay as it is (padding) and matches no neighbour.
-        num_classes: K.
+        num_classes: K (labels outside [0, K) other than ``ignore_index``
+            are an error).
         ignore_index: The "no pseudo label" value.
         in_place: Algorithm 2's raster-order in-place update (see the module
             docstring); False votes on the initial map only.
-        max_rounds: Safety bound on the fixed-point rounds.
 
     Returns:
         The refined labels, same shape and dtype; labelled pixels unchanged.
@@ -101,19 +122,63 @@ def refine_with_superpixels(labels: Tensor,
     dtype = labels.dtype
     if squeeze:
         labels, superpixels = labels[None], superpixels[None]
+    batch, height, width = labels.shape
     labels = labels.long()
-    superpixels = superpixels.long()
-    fillable = (labels == ignore_index) & (superpixels >= 0)
-    filled = _vote(labels, labels, superpixels, fillable, num_classes,
-                   ignore_index)
-    current = torch.where(fillable, filled, labels)
+    unlabelled = labels == ignore_index
+    if bool((((labels < 0) | (labels >= num_classes)) & ~unlabelled).any()):
+        raise ValueError(f'labels must lie in [0, {num_classes}) or be '
+                         f'{ignore_index}')
+    # One pixel of padding around every image: a neighbour outside the image
+    # is a padded pixel, whose superpixel (-2) matches nobody.
+    padded_shape = (batch, height + 2, width + 2)
+    initial = torch.full(padded_shape, NO_VOTE, dtype=torch.int16,
+                         device=labels.device)
+    initial[:, 1:-1, 1:-1] = torch.where(unlabelled,
+                                         torch.full_like(labels, NO_VOTE),
+                                         labels).to(torch.int16)
+    padded_superpixels = torch.full(padded_shape, -2, dtype=torch.int32,
+                                    device=labels.device)
+    padded_superpixels[:, 1:-1, 1:-1] = superpixels.to(torch.int32)
+    fillable = torch.zeros(padded_shape, dtype=torch.bool,
+                           device=labels.device)
+    fillable[:, 1:-1, 1:-1] = unlabelled & (superpixels >= 0)
+
+    # Round 1 (the whole of the simultaneous reading).
+    won = torch.zeros_like(initial)
+    won[:, 1:-1, 1:-1] = _dense_votes(initial, initial, padded_superpixels)
+    new_mask = fillable & (won != NO_VOTE)
+    current = torch.where(new_mask, won, initial).flatten()
     if in_place:
-        for _ in range(max_rounds):
-            filled = _vote(current, labels, superpixels, fillable,
-                           num_classes, ignore_index)
-            updated = torch.where(fillable, filled, labels)
-            if torch.equal(updated, current):
-                break
-            current = updated
-    current = current.to(dtype)
-    return current[0] if squeeze else current
+        flat_fillable = (fillable & ~new_mask).flatten()
+        flat_superpixels = padded_superpixels.flatten()
+        flat_initial = initial.flatten()
+        padded_width = width + 2
+        earlier_steps = torch.tensor(
+            [dy * padded_width + dx for dy, dx in EARLIER_OFFSETS])
+        later_steps = torch.tensor(
+            [dy * padded_width + dx for dy, dx in LATER_OFFSETS],
+            device=labels.device)
+        new = torch.nonzero(new_mask.flatten()).flatten()
+        while new.numel():
+            # Only pixels that follow a new label in raster order can change.
+            if new.numel() * 4 > current.numel() // 8:  # many: a dense round
+                won = torch.zeros_like(initial)
+                won[:, 1:-1, 1:-1] = _dense_votes(
+                    current.view(padded_shape), initial, padded_superpixels)
+                won = won.flatten()
+                new = torch.nonzero(flat_fillable & (won != NO_VOTE)).flatten()
+                current[new] = won[new]
+            else:  # few: gather them (duplicates vote twice, identically)
+                followers = (new[:, None] + later_steps[None]).flatten()
+                pixels = followers[flat_fillable[followers]]
+                won = _sparse_votes(pixels, current, flat_initial,
+                                    flat_superpixels, earlier_steps,
+                                    later_steps)
+                new = pixels[won != NO_VOTE]
+                current[new] = won[won != NO_VOTE]
+            flat_fillable[new] = False
+    current = current.view(padded_shape)[:, 1:-1, 1:-1].long()
+    result = torch.where(current == NO_VOTE,
+                         torch.full_like(current, ignore_index),
+                         current).to(dtype)
+    return result[0] if squeeze else result

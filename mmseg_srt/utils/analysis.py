@@ -1,0 +1,102 @@
+"""Shared pieces of the analysis tools (tools/visualize_pseudo_labels.py,
+tools/tsne_features.py): a trained model from a config and a checkpoint, a
+dataset of the config read with a deterministic pipeline, and one inference
+pass that returns what the training step would see."""
+import copy
+from typing import List, NamedTuple, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmseg.models.utils import resize
+from mmseg.registry import DATASETS, MODELS
+from torch import Tensor, nn
+
+from .checkpoint import load_checkpoint_safely
+
+
+def load_model(cfg: Config, checkpoint: str) -> nn.Module:
+    """The config's model with the checkpoint's weights and buffers
+    (thresholds, centroids), in eval mode, on CPU."""
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    state = load_checkpoint_safely(checkpoint)
+    state = state.get('state_dict', state)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or [k for k in missing if 'pseudo_labeler' not in k
+                      and 'srt_loss' not in k]:
+        raise KeyError(f'{checkpoint} does not fit the config\'s model: '
+                       f'missing {missing[:5]}, unexpected {unexpected[:5]}')
+    return model.eval()
+
+
+def segmentor_of(model: nn.Module) -> nn.Module:
+    return getattr(model, 'segmentor_module', model)
+
+
+def config_transform(cfg: Config, pipeline_key: str, type_name: str):
+    """The first transform of ``type_name`` in the config's target training
+    pipeline (to reuse e.g. SuperpixelSLIC's settings and cache)."""
+    dataset = cfg.train_dataloader.dataset
+    pipeline = dataset.get(pipeline_key, {}).get('pipeline', [])
+    for transform in pipeline:
+        if transform['type'] == type_name:
+            return copy.deepcopy(transform)
+    return None
+
+
+def dataset_config(cfg: Config, key: str) -> dict:
+    """Dataset ``key`` of the config: a top-level variable such as
+    ``target_train_oracle`` or ``target_test``, a dotted path from the root
+    such as ``val_dataloader.dataset``, or a key of
+    ``train_dataloader.dataset`` such as ``target``."""
+    parts = key.split('.')
+    node = cfg if parts[0] in cfg else cfg.train_dataloader.dataset
+    for part in parts:
+        if part not in node:
+            raise KeyError(f'no dataset {key!r} in the config (a top-level '
+                           'variable, a dotted path, or a key of '
+                           'train_dataloader.dataset)')
+        node = node[part]
+    return copy.deepcopy(node)
+
+
+def has_masks(dataset_cfg: dict) -> bool:
+    return dataset_cfg.get('with_seg_map', True) is not False and \
+        'seg_map_path' in dataset_cfg.get('data_prefix', {})
+
+
+def build_dataset(cfg: Config, key: str, pipeline: List[dict]):
+    """Dataset ``key`` (see :func:`dataset_config`) with ``pipeline``."""
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    dataset_cfg = dataset_config(cfg, key)
+    dataset_cfg['pipeline'] = pipeline
+    return DATASETS.build(dataset_cfg)
+
+
+class Inference(NamedTuple):
+    probs: Tensor  # (1, K, H, W) at the input size
+    features: Optional[Tensor]  # (1, C, h, w) S2 pixel features
+    data_sample: object
+    inputs: Tensor  # (1, 3, H, W) as the network saw them
+
+
+@torch.no_grad()
+def infer(model: nn.Module, item: dict) -> Inference:
+    """Segmentor forward of one dataset item (no test-time resizing)."""
+    from ..models.uda.srt_adapter import decode_head_outputs
+    segmentor = segmentor_of(model)
+    batch = segmentor.data_preprocessor(pseudo_collate([item]), False)
+    features = segmentor.extract_feat(batch['inputs'])
+    outputs = decode_head_outputs(segmentor.decode_head, features)
+    probs = F.softmax(
+        resize(
+            outputs.seg_logits,
+            size=batch['inputs'].shape[2:],
+            mode='bilinear',
+            align_corners=segmentor.decode_head.align_corners),
+        dim=1)
+    return Inference(probs, outputs.features, batch['data_samples'][0],
+                     batch['inputs'])
