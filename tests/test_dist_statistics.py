@@ -40,7 +40,7 @@ def run_steps(rank: int, world_size: int):
     generator = PseudoLabelGenerator(
         num_classes=3,
         superpixel_refinement=False,
-        samples_per_epoch=4 // world_size)  # one step is an epoch
+        samples_per_epoch=6 // world_size)  # epochs end mid-way
     loss = SRTLoss(num_classes=3, feature_channels=5)
     records = []
     for step in make_data():
@@ -53,6 +53,7 @@ def run_steps(rank: int, world_size: int):
         records.append(
             dict(
                 thresholds=generator.class_thresholds.clone(),
+                histograms=generator.histograms.clone(),
                 labels=labels,
                 loss=value.detach(),
                 source_history=loss.source_history.clone(),
@@ -86,7 +87,7 @@ def test_two_processes_match_one(tmp_path):
     ]
     single = run_steps(0, 1)
     for step in range(STEPS):
-        for key in ('thresholds', 'loss', 'source_history',
+        for key in ('thresholds', 'histograms', 'loss', 'source_history',
                     'target_history'):
             torch.testing.assert_close(ranks[0][step][key],
                                        ranks[1][step][key])

@@ -142,7 +142,8 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(
     assert any(k.startswith('discriminator.') for k in rank0)
     _assert_same(rank0, rank1, 'rank 0 vs rank 1', atol=0)
     # The hook made an epoch ceil(8 / 2) = 4 samples per rank: after 3
-    # iterations of 2, one epoch ended with all-reduced thresholds.
+    # iterations of 2, one epoch ended; thresholds and the running
+    # histograms (compared above) are the all-reduced ones on both ranks.
     assert int(rank0['pseudo_labeler.epoch']) == 1
     assert (rank0['pseudo_labeler.class_thresholds'] < 1).any()
     saved = load_checkpoint_safely(
