@@ -77,7 +77,7 @@ def test_srt_loss_uses_head_features_source_labels_and_pseudo_labels():
             superpixel_refinement=False,
             samples_per_epoch=10**6),
         srt_loss=dict(type='SRTLoss', gamma=0.7, alpha=1.0,
-                      loss_weight=10.0))
+                      loss_weight=10.0, channel_reduction='sum'))
     adapter.train()
     thresholds = [0.34, 0.36, 0.35]
     adapter.pseudo_labeler.epoch.fill_(1)
@@ -128,3 +128,22 @@ def test_srt_without_pseudo_labels_uses_the_argmax():
     log_vars = adapter.train_step(uda_batch(), recording_wrappers(adapter))
     assert float(log_vars['srt.loss_srt']) > 0
     assert bool(adapter.srt_loss.target_seen.any())
+
+
+def test_pseudo_labels_and_srt_with_other_mmseg_heads():
+    """The components only need a BaseDecodeHead: mmseg's FCNHead and ASPP
+    head (no S1) train with both."""
+    for head in ('fcn', 'aspp', 'refined'):
+        adapter = build_adapter(
+            head=head,
+            pseudo_labeler=dict(
+                type='PseudoLabelGenerator',
+                superpixel_refinement=False,
+                samples_per_epoch=2),
+            srt_loss=dict(type='SRTLoss'))
+        wrappers = recording_wrappers(adapter)
+        for _ in range(3):  # an epoch ends after each step
+            log_vars = adapter.train_step(uda_batch(), wrappers)
+        assert float(log_vars['pl.labelled']) > 0, head
+        assert torch.isfinite(log_vars['srt.loss_srt']), head
+        assert int(adapter.pseudo_labeler.epoch) == 3

@@ -25,10 +25,21 @@ def test_config_builds_model(path: Path):
         assert train.type == 'SourceTargetDataset'
         assert cfg.train_dataloader.sampler.type == \
             'SourceTargetInfiniteSampler'
-        assert set(cfg.optim_wrapper) >= {'segmentor', 'discriminator'}
+        wanted = {'segmentor'} | ({'discriminator'}
+                                  if cfg.model.get('discriminator') else set())
+        assert set(cfg.optim_wrapper) - {'constructor'} == wanted
+        assert set(cfg.param_scheduler) == wanted
         assert all(s['end'] for schedulers in cfg.param_scheduler.values()
                    for s in schedulers)
         assert train.target.with_seg_map is False  # weak target
+        if cfg.model.get('pseudo_labeler'):
+            hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
+            assert 'PseudoLabelHook' in hooks
+            steps = [t['type'] for t in train.target.pipeline]
+            # Superpixels follow resize and flip, and are cropped with the
+            # image (SuperpixelSLIC's placement rule).
+            assert steps.index('RandomFlip') < steps.index(
+                'SuperpixelSLIC') < steps.index('RandomCrop')
         datasets += [train.source, train.target]
     elif train.type == 'ConcatDataset':
         datasets += train.datasets
@@ -48,3 +59,38 @@ def test_oracle_trains_on_target_masks():
         str(REPO / 'configs/kvasir2cvc/source-only_deeplabv3-mnv2-os16_2k.py'))
     assert source_only.train_dataloader.dataset.ann_file == 'source/train.txt'
     assert cfg.test_dataloader == source_only.test_dataloader
+
+
+TABLE_2 = {
+    # row: (discriminator, pseudo labels, L_S on them, SRT, class-balanced,
+    #       superpixels)
+    'bl-al': (True, False, False, False, None, None),
+    'bl-al-pl': (True, True, True, False, True, True),
+    'bl-al-srt': (True, False, False, True, None, None),
+    'bl-pl-srt': (False, True, True, True, True, True),
+    'srt': (True, True, True, True, True, True),
+    'srt-wopl': (True, True, False, True, True, True),
+    'srt-wocb': (True, True, True, True, False, True),
+    'srt-wosp': (True, True, True, True, True, False),
+}
+
+
+@pytest.mark.parametrize('row', sorted(TABLE_2))
+def test_ablation_rows_have_their_components(row):
+    cfg = Config.fromfile(
+        str(REPO / f'configs/kvasir2cvc/{row}_deeplabv3-mnv2-os16_2k.py'))
+    model = cfg.model
+    d, pl, pl_loss, srt, balanced, superpixels = TABLE_2[row]
+    assert bool(model.get('discriminator')) == d
+    assert bool(model.get('pseudo_labeler')) == pl
+    assert model.get('pseudo_label_loss', True) == pl_loss or not pl
+    assert bool(model.get('srt_loss')) == srt
+    if pl:
+        assert model.pseudo_labeler.class_balanced == balanced
+        assert model.pseudo_labeler.superpixel_refinement == superpixels
+    # Every row shares the segmentor, data and schedule of BL+AL.
+    base = Config.fromfile(
+        str(REPO / 'configs/kvasir2cvc/bl-al_deeplabv3-mnv2-os16_2k.py'))
+    assert model.segmentor == base.model.segmentor
+    assert cfg.train_cfg == base.train_cfg
+    assert cfg.param_scheduler.segmentor == base.param_scheduler.segmentor

@@ -45,16 +45,18 @@ def test_labels_meet_the_feature_resolution_by_nearest():
         centroids, torch.tensor([[0., 4.], [1.5, 5.5]]))
 
 
-def test_loss_hand_worked():
+@pytest.mark.parametrize('channel_reduction,expected', [('sum', 13.0),
+                                                         ('mean', 6.5)])
+def test_loss_hand_worked(channel_reduction, expected):
     loss = SRTLoss(num_classes=2, feature_channels=2, alpha=0.5,
-                   loss_weight=2.0)
+                   loss_weight=2.0, channel_reduction=channel_reduction)
     source = torch.tensor([[[[1., 1.]], [[0., 0.]]]])  # class 0 at (1, 0)
     target = torch.tensor([[[[3., 3.]], [[-1., -1.]]]])  # class 0 at (3,-1)
     labels = torch.zeros(1, 1, 2, dtype=torch.long)
     value = loss(source, labels, target, labels)
-    # d = (-2, 1): ||d||^2 = 5, ||d||_1 = 3 -> 2 * (5 + 0.5 * 3) = 13;
-    # class 1 seen on neither side: skipped.
-    assert float(value) == pytest.approx(13.0)
+    # d = (-2, 1): ||d||^2 = 5, ||d||_1 = 3 -> 2 * (5 + 0.5 * 3) = 13, or
+    # 13 / 2 channels = 6.5; class 1 seen on neither side: skipped.
+    assert float(value) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize('history', ['sum', 'mean'])
@@ -62,7 +64,7 @@ def test_recurrence_equals_literal_algorithm3(history):
     rng = np.random.default_rng(0)
     gamma, alpha, mu, num_classes = 0.7, 1.0, 10.0, 3
     loss = SRTLoss(num_classes, 4, gamma=gamma, alpha=alpha, loss_weight=mu,
-                   history=history)
+                   history=history, channel_reduction='sum')
     source_batches, target_batches = [], []
     source_present, target_present = [], []
     for n in range(6):
@@ -136,7 +138,7 @@ def test_never_seen_class_gives_no_nan_and_no_gradient_trouble():
 
 def test_gradient_reaches_only_the_current_features():
     loss = SRTLoss(num_classes=2, feature_channels=2, gamma=0.7, alpha=0.,
-                   loss_weight=1.0)
+                   loss_weight=1.0, history='sum', channel_reduction='sum')
     labels = torch.zeros(1, 1, 1, dtype=torch.long)
     old_source = torch.tensor([[[[1.]], [[2.]]]], requires_grad=True)
     old_target = torch.zeros(1, 2, 1, 1, requires_grad=True)
