@@ -15,7 +15,9 @@
 Both measured in this one run, on this machine.
 """
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,31 +25,10 @@ import torch
 from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             refine_with_superpixels)
 
-IGNORE = 255
-
-
-def literal_algorithm2(labels, superpixels, num_classes):
-    """Algorithm 2, lines 5-17, in place and in raster order."""
-    y = labels.copy()
-    height, width = y.shape
-    for h in range(height):
-        for w in range(width):
-            if y[h, w] != IGNORE:
-                continue
-            counts = []
-            for k in range(num_classes):
-                count = 0
-                for x in range(h - 1, h + 2):
-                    for v in range(w - 1, w + 2):
-                        if 0 <= x < height and 0 <= v < width and \
-                                y[x, v] == k and \
-                                superpixels[h, w] == superpixels[x, v]:
-                            count += 1
-                counts.append(count)
-            best = int(np.argmax(counts))
-            if counts[best] > 4:
-                y[h, w] = best
-    return y
+# The literal loop is the tests' reference, one copy for both.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.reference_algorithms import (IGNORE,  # noqa: E402
+                                        algorithm2_refine)
 
 
 def make_map(height, width, num_classes, rng):
@@ -77,7 +58,7 @@ def bench_voting(height, width, num_classes):
         ours = refine_with_superpixels(labels_t, superpixels_t, num_classes)
     ours_time = (time.perf_counter() - start) / repeats
     start = time.perf_counter()
-    reference = literal_algorithm2(labels, superpixels, num_classes)
+    reference = algorithm2_refine(labels, superpixels, num_classes)
     literal_time = time.perf_counter() - start
     identical = np.array_equal(ours.numpy(), reference)
     filled = int(((labels == IGNORE) & (reference != IGNORE)).sum())

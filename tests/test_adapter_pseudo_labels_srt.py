@@ -10,6 +10,12 @@ from .test_srt_adapter import (NUM_CLASSES, build_adapter, recording_wrappers,
                                uda_batch)
 
 
+def pseudo_labeler(**kwargs):
+    """A generator without superpixels whose epoch never ends."""
+    return dict(type='PseudoLabelGenerator', superpixel_refinement=False,
+                **dict(dict(samples_per_epoch=10**6), **kwargs))
+
+
 def target_logits(adapter, data):
     """The target's refined logits at the input size, as the step sees
     them (train mode, the target batch alone through the network)."""
@@ -27,10 +33,7 @@ def test_target_seg_loss_counts_only_pseudo_labelled_pixels():
     adapter = build_adapter(
         discriminator=False,
         target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='PseudoLabelGenerator',
-            superpixel_refinement=False,
-            samples_per_epoch=10**6))
+        pseudo_labeler=pseudo_labeler())
     adapter.train()
     generator = adapter.pseudo_labeler
     generator.epoch.fill_(1)
@@ -57,10 +60,7 @@ def test_first_epoch_target_term_is_zero_and_trains_nothing():
     adapter = build_adapter(
         discriminator=False,
         target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='PseudoLabelGenerator',
-            superpixel_refinement=False,
-            samples_per_epoch=10**6))
+        pseudo_labeler=pseudo_labeler())
     log_vars = adapter.train_step(uda_batch(), recording_wrappers(adapter))
     assert float(log_vars['tgt.decode.loss_ce']) == 0.0
     assert float(log_vars['pl.labelled']) == 0.0
@@ -72,10 +72,7 @@ def test_srt_loss_uses_head_features_source_labels_and_pseudo_labels():
     adapter = build_adapter(
         discriminator=False,
         target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='PseudoLabelGenerator',
-            superpixel_refinement=False,
-            samples_per_epoch=10**6),
+        pseudo_labeler=pseudo_labeler(),
         srt_loss=dict(type='SRTLoss', gamma=0.7, alpha=1.0,
                       loss_weight=10.0, channel_reduction='sum'))
     adapter.train()
@@ -136,10 +133,7 @@ def test_pseudo_labels_and_srt_with_other_mmseg_heads():
     for head in ('fcn', 'aspp', 'refined'):
         adapter = build_adapter(
             head=head,
-            pseudo_labeler=dict(
-                type='PseudoLabelGenerator',
-                superpixel_refinement=False,
-                samples_per_epoch=2),
+            pseudo_labeler=pseudo_labeler(samples_per_epoch=2),
             srt_loss=dict(type='SRTLoss'))
         wrappers = recording_wrappers(adapter)
         for _ in range(3):  # an epoch ends after each step
