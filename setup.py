@@ -32,7 +32,9 @@ setup(
         'mmsegmentation>=1.2.0,<1.3.0',
         'numpy',
         'opencv-python>=4.5,<5',
-        'scikit-image',
+        'scikit-image',  # SLIC superpixels (Algorithm 2)
+        'scikit-learn',  # t-SNE in tools/tsne_features.py
+        'matplotlib',  # figures of the analysis tools
         # mmseg.utils imports its CLIP tokenizer, which needs these two.
         'ftfy',
         'regex',
