@@ -150,7 +150,7 @@ class SRTAdapter(BaseModel):
         pseudo_labeler: Config of the pseudo-label generator, e.g.
             ``dict(type='PseudoLabelGenerator')`` (``num_classes`` from the
             decode head); its labels train the target term of L_S (Eq. 3).
-            None: no pseudo labels (ablation woPL).
+            None: no pseudo labels (rows BL+AL and BL+AL+SRT of Table 2).
         srt_loss: Config of L_SRT, e.g. ``dict(type='SRTLoss')``
             (``num_classes`` and ``feature_channels`` from the decode head).
             Target centroids use the pseudo labels, or, without a
@@ -420,7 +420,17 @@ class SRTAdapter(BaseModel):
             s.gt_sem_seg.data[0] for s in source['data_samples']
         ]).to(source['inputs'].device)
         if target_labels is None:
-            target_labels = target_out.head.seg_logits.detach().argmax(1)
+            inputs = target['inputs']
+            height, width = inputs.shape[2:]
+            target_labels = resize(
+                target_out.head.seg_logits.detach(),
+                size=(height, width),
+                mode='bilinear',
+                align_corners=self.segmentor_module.decode_head.align_corners
+            ).argmax(1)
+            valid = _valid_mask(target['data_samples'], height, width,
+                                inputs.device)
+            target_labels[~valid] = self.srt_loss.ignore_index
         return self.srt_loss(source_out.head.features, source_labels,
                              target_out.head.features, target_labels)
 
