@@ -157,6 +157,19 @@ def test_gradient_reaches_only_the_current_features():
                                torch.tensor([-7.4, -4.8]))
 
 
+def test_align_target_leaves_source_features_without_gradient():
+    source = torch.tensor([[[[3.]], [[1.]]]], requires_grad=True)
+    target = torch.zeros(1, 2, 1, 1, requires_grad=True)
+    labels = torch.zeros(1, 1, 1, dtype=torch.long)
+    loss = SRTLoss(num_classes=1, feature_channels=2, alpha=0.,
+                   loss_weight=1.0, channel_reduction='sum', align='target')
+    loss(source, labels, target, labels).backward()
+    assert source.grad is None
+    # d/dCt ||Cs - Ct||^2 = -2 (Cs - Ct) = (-6, -2).
+    torch.testing.assert_close(target.grad.flatten(), torch.tensor([-6.,
+                                                                    -2.]))
+
+
 def test_state_survives_a_state_dict_round_trip():
     features, labels = hand_case()
     loss = SRTLoss(num_classes=2, feature_channels=2)

@@ -103,6 +103,9 @@ class SRTLoss(nn.Module):
             (normalised by the weights); see the module docstring.
         channel_reduction: ``'sum'`` over feature channels (Eq. 7 as
             printed) or ``'mean'``.
+        align: ``'both'`` (Eq. 7's gradient reaches source and target
+            features) or ``'target'``: source centroids are fixed anchors
+            (detached) and only target features move toward them.
         ignore_index: Label value without a class.
         loss_name: Logged name; must start with ``loss_``.
     """
@@ -116,6 +119,7 @@ class SRTLoss(nn.Module):
                  centroid_average: str = 'class',
                  history: str = 'mean',
                  channel_reduction: str = 'mean',
+                 align: str = 'both',
                  ignore_index: int = 255,
                  loss_name: str = 'loss_srt') -> None:
         super().__init__()
@@ -128,6 +132,8 @@ class SRTLoss(nn.Module):
         if channel_reduction not in ('sum', 'mean'):
             raise ValueError("channel_reduction must be 'sum' or 'mean', "
                              f'got {channel_reduction!r}')
+        if align not in ('both', 'target'):
+            raise ValueError(f"align must be 'both' or 'target', got {align!r}")
         if not 0.0 <= gamma < 1.0:
             raise ValueError(f'gamma must be in [0, 1), got {gamma}')
         self.num_classes = num_classes
@@ -138,6 +144,7 @@ class SRTLoss(nn.Module):
         self.centroid_average = centroid_average
         self.history = history
         self.channel_reduction = channel_reduction
+        self.align = align
         self.ignore_index = ignore_index
         self._loss_name = loss_name
         for domain in ('source', 'target'):
@@ -203,6 +210,8 @@ class SRTLoss(nn.Module):
             source_labels, target_labels: (B, H, W) labels (pixel labels,
                 pseudo labels), ``ignore_index`` where none.
         """
+        if self.align == 'target':
+            source_features = source_features.detach()
         source, source_seen = self._accumulate(
             'source', *self.batch_centroids(source_features, source_labels))
         target, target_seen = self._accumulate(
@@ -222,4 +231,5 @@ class SRTLoss(nn.Module):
                 f'loss_weight={self.loss_weight}, '
                 f'centroid_average={self.centroid_average!r}, '
                 f'history={self.history!r}, '
-                f'channel_reduction={self.channel_reduction!r}')
+                f'channel_reduction={self.channel_reduction!r}, '
+                f'align={self.align!r}')
