@@ -53,7 +53,9 @@ def _majority(votes) -> Tensor:
         empty = count == 0
         candidate = torch.where(empty, vote, candidate)
         count = torch.where(empty | (vote == candidate), count + 1, count - 1)
-    total = sum((vote == candidate).to(torch.int16) for vote in votes)
+    total = torch.zeros_like(count)
+    for vote in votes:
+        total += vote == candidate
     return torch.where((total > MAJORITY) & (candidate != NO_VOTE), candidate,
                        torch.full_like(candidate, NO_VOTE))
 
@@ -131,11 +133,13 @@ def refine_with_superpixels(labels: Tensor,
     # One pixel of padding around every image: a neighbour outside the image
     # is a padded pixel, whose superpixel (-2) matches nobody.
     padded_shape = (batch, height + 2, width + 2)
-    initial = torch.full(padded_shape, NO_VOTE, dtype=torch.int16,
+    # int16 votes: less memory traffic than int64 (int8 measured slower).
+    vote_dtype = torch.int16
+    initial = torch.full(padded_shape, NO_VOTE, dtype=vote_dtype,
                          device=labels.device)
     initial[:, 1:-1, 1:-1] = torch.where(unlabelled,
                                          torch.full_like(labels, NO_VOTE),
-                                         labels).to(torch.int16)
+                                         labels).to(vote_dtype)
     padded_superpixels = torch.full(padded_shape, -2, dtype=torch.int32,
                                     device=labels.device)
     padded_superpixels[:, 1:-1, 1:-1] = superpixels.to(torch.int32)
@@ -161,7 +165,7 @@ def refine_with_superpixels(labels: Tensor,
         new = torch.nonzero(new_mask.flatten()).flatten()
         while new.numel():
             # Only pixels that follow a new label in raster order can change.
-            if new.numel() * 4 > current.numel() // 8:  # many: a dense round
+            if new.numel() > current.numel() // 2:  # most pixels: dense
                 won = torch.zeros_like(initial)
                 won[:, 1:-1, 1:-1] = _dense_votes(
                     current.view(padded_shape), initial, padded_superpixels)
