@@ -27,9 +27,9 @@ simultaneous reading (every pixel votes on the initial map), one round.
 Votes: of the 8 neighbour labels of a pixel (a neighbour outside the image,
 in another superpixel or unlabelled casts none), a class with 5 or more is a
 strict majority, so Boyer-Moore's majority vote (8 elementwise steps) finds
-the only candidate, which is then counted. A round runs densely on shifted views
-of a padded map while many pixels are active; once few are, it gathers their
-neighbours from the flattened map. Nothing is per class, so the cost does
+the only candidate, which is then counted. The first round runs densely on
+shifted views of a padded map; later rounds gather the neighbours of their
+few active pixels from the flattened map. Nothing is per class, so the cost does
 not grow with K.
 
 Everything is torch on the labels' device (GPU when there is one).
@@ -164,22 +164,14 @@ def refine_with_superpixels(labels: Tensor,
             device=labels.device)
         new = torch.nonzero(new_mask.flatten()).flatten()
         while new.numel():
-            # Only pixels that follow a new label in raster order can change.
-            if new.numel() > current.numel() // 2:  # most pixels: dense
-                won = torch.zeros_like(initial)
-                won[:, 1:-1, 1:-1] = _dense_votes(
-                    current.view(padded_shape), initial, padded_superpixels)
-                won = won.flatten()
-                new = torch.nonzero(flat_fillable & (won != NO_VOTE)).flatten()
-                current[new] = won[new]
-            else:  # few: gather them (duplicates vote twice, identically)
-                followers = (new[:, None] + later_steps[None]).flatten()
-                pixels = followers[flat_fillable[followers]]
-                won = _sparse_votes(pixels, current, flat_initial,
-                                    flat_superpixels, earlier_steps,
-                                    later_steps)
-                new = pixels[won != NO_VOTE]
-                current[new] = won[won != NO_VOTE]
+            # Only pixels that follow a new label in raster order can change;
+            # gather them (duplicates vote twice, identically).
+            followers = (new[:, None] + later_steps[None]).flatten()
+            pixels = followers[flat_fillable[followers]]
+            won = _sparse_votes(pixels, current, flat_initial,
+                                flat_superpixels, earlier_steps, later_steps)
+            new = pixels[won != NO_VOTE]
+            current[new] = won[won != NO_VOTE]
             flat_fillable[new] = False
     current = current.view(padded_shape)[:, 1:-1, 1:-1].long()
     result = torch.where(current == NO_VOTE,
