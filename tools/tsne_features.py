@@ -13,7 +13,6 @@ small classes (lesions) are not drowned. Colour = class, marker = domain:
 aligned domains overlap per class.
 """
 import argparse
-import copy
 
 import numpy as np
 import torch
@@ -23,7 +22,8 @@ from mmengine.utils import ProgressBar
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.models.losses import downsample_labels
 from mmseg_srt.utils.analysis import (build_dataset, dataset_config,
-                                      has_masks, infer, load_model)
+                                      has_masks, infer, load_model,
+                                      whole_image_pipeline)
 
 
 def parse_args():
@@ -40,15 +40,6 @@ def parse_args():
     parser.add_argument('--perplexity', type=float, default=30.)
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
-
-
-def pipeline_of(cfg: Config):
-    pipeline = [dict(type='LoadImageFromFile')]
-    for transform in cfg.test_pipeline:
-        if transform['type'] == 'Resize':
-            pipeline.append(copy.deepcopy(transform))
-    return pipeline + [dict(type='LoadAnnotations'),
-                       dict(type='PackSRTInputs')]
 
 
 def sample_features(model, dataset, num_images, per_class, rng,
@@ -90,7 +81,10 @@ def main():
     rng = np.random.default_rng(args.seed)
     domains = {}
     for domain, key in (('source', args.source), ('target', args.target)):
-        dataset = build_dataset(cfg, key, pipeline_of(cfg))
+        dataset = build_dataset(
+            cfg, key,
+            whole_image_pipeline(cfg, dict(type='LoadAnnotations'),
+                                 dict(type='PackSRTInputs')))
         classes = dataset.metainfo['classes']
         print(f'{domain}: features of {key}')
         domains[domain] = sample_features(model, dataset, args.num_images,

@@ -39,7 +39,7 @@ from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             thresholds_from_histograms)
 from mmseg_srt.utils.analysis import (build_dataset, config_transform,
                                       dataset_config, has_masks, infer,
-                                      load_model)
+                                      load_model, whole_image_pipeline)
 
 VARIANTS = (('CB+SP', True, True), ('CB', True, False), ('SP', False, True),
             ('global', False, False))
@@ -64,13 +64,9 @@ def parse_args():
 def analysis_pipeline(cfg: Config, with_masks: bool) -> List[dict]:
     slic = config_transform(cfg, 'target', 'SuperpixelSLIC') or dict(
         type='SuperpixelSLIC')
-    pipeline = [dict(type='LoadImageFromFile')]
-    for transform in cfg.test_pipeline:
-        if transform['type'] == 'Resize':
-            pipeline.append(copy.deepcopy(transform))
-    if with_masks:
-        pipeline.append(dict(type='LoadAnnotations'))
-    return pipeline + [slic, dict(type='PackSRTInputs')]
+    masks = [dict(type='LoadAnnotations')] if with_masks else []
+    return whole_image_pipeline(cfg, *masks, slic,
+                                dict(type='PackSRTInputs'))
 
 
 def generator_of(model, num_classes: int) -> PseudoLabelGenerator:
@@ -98,24 +94,30 @@ def collect_thresholds(model, dataset, portion: float,
     }
 
 
-def pseudo_labels(generator, probs, superpixels, thresholds, refine: bool):
+def with_thresholds(generator, thresholds) -> PseudoLabelGenerator:
+    """A copy of ``generator`` that assigns with ``thresholds``."""
     generator = copy.deepcopy(generator)
     generator.epoch.fill_(max(int(generator.epoch), 1))
     generator.class_thresholds.copy_(thresholds)
+    return generator
+
+
+def pseudo_labels(generator, probs, superpixels, refine: bool):
     labels = generator.assign(probs)
     if refine:
         labels = generator.refine(labels, superpixels)
     return labels[0]
 
 
-def evaluate(model, generator, dataset, thresholds, num_classes: int):
+def evaluate(model, generators, dataset, num_classes: int):
+    """``generators``: {class_balanced: generator with its thresholds}."""
     counts = {
         name: np.zeros((3, num_classes), dtype=np.int64)
         for name, _, _ in VARIANTS
     }  # rows: true positives, labelled as k, ground truth k
     labelled = {name: 0 for name, _, _ in VARIANTS}
     total = 0
-    ignore = generator.ignore_index
+    ignore = generators[True].ignore_index
     progress = ProgressBar(len(dataset))
     for index in range(len(dataset)):
         result = infer(model, dataset[index])
@@ -124,8 +126,8 @@ def evaluate(model, generator, dataset, thresholds, num_classes: int):
         valid = gt != ignore
         total += int(valid.sum())
         for name, balanced, refine in VARIANTS:
-            labels = pseudo_labels(generator, result.probs, superpixels,
-                                   thresholds[balanced], refine)
+            labels = pseudo_labels(generators[balanced], result.probs,
+                                   superpixels, refine)
             labels = torch.where(valid, labels, torch.full_like(labels,
                                                                 ignore))
             labelled[name] += int((labels != ignore).sum())
@@ -177,17 +179,21 @@ def main():
         print(f'{name}: class thresholds '
               f'{[round(float(t), 3) for t in thresholds[True]]}, global '
               f'{float(thresholds[False][0]):.3f}')
+        generators = {
+            balanced: with_thresholds(generator, thresholds[balanced])
+            for balanced in (True, False)
+        }
         for row, index in enumerate(shown):
             result = infer(model, dataset[index])
             superpixels = result.data_sample.gt_superpixels.data
             for refine in (False, True):
-                labels = pseudo_labels(generator, result.probs, superpixels,
-                                       thresholds[True], refine)
+                labels = pseudo_labels(generators[True], result.probs,
+                                       superpixels, refine)
                 columns[row].append(color_map(labels.numpy(), palette))
         titles += [f'{name}\nEq. 5', f'{name}\n+ superpixels']
         if args.eval:
-            counts, labelled, total = evaluate(model, generator, dataset,
-                                               thresholds, num_classes)
+            counts, labelled, total = evaluate(model, generators, dataset,
+                                               num_classes)
             print(f'{name} (p = {portion:.2f}): pseudo labels vs masks')
             header = '  '.join(f'P.{c:<8} R.{c:<8}' for c in classes)
             print(f'  {"variant":<8} labelled  {header}')

@@ -47,6 +47,16 @@ def config_transform(cfg: Config, pipeline_key: str, type_name: str):
     return None
 
 
+def whole_image_pipeline(cfg: Config, *tail: dict) -> List[dict]:
+    """Load a whole image, resize it as the config's test pipeline does,
+    then ``tail`` (no crops, flips or photometric changes)."""
+    pipeline = [dict(type='LoadImageFromFile')]
+    pipeline += [
+        copy.deepcopy(t) for t in cfg.test_pipeline if t['type'] == 'Resize'
+    ]
+    return pipeline + list(tail)
+
+
 def dataset_config(cfg: Config, key: str) -> dict:
     """Dataset ``key`` of the config: a top-level variable such as
     ``target_train_oracle`` or ``target_test``, a dotted path from the root
