@@ -46,7 +46,9 @@ def test_config_builds_model(path: Path):
     else:
         datasets.append(train)
     for dataset in datasets:
-        assert dataset.type in ('EndoSynthDataset', 'LesionSegDataset')
+        assert dataset.type in ('EndoSynthDataset', 'LesionSegDataset',
+                                'GTADataset', 'SynthiaDataset',
+                                'CityscapesWeakDataset')
 
 
 def test_oracle_trains_on_target_masks():
@@ -75,10 +77,22 @@ TABLE_2 = {
 }
 
 
-@pytest.mark.parametrize('row', sorted(TABLE_2))
-def test_ablation_rows_have_their_components(row):
-    cfg = Config.fromfile(
-        str(REPO / f'configs/kvasir2cvc/{row}_deeplabv3-mnv2-os16_2k.py'))
+# Tables 3 and 4 (urban): the rows of Table 2 but Ours-woPL and Ours-woCB,
+# each with its own source and the 16/13-class means for SYNTHIA.
+ROWS = [(f'kvasir2cvc/{row}_deeplabv3-mnv2-os16_2k.py',
+         'kvasir2cvc/bl-al_deeplabv3-mnv2-os16_2k.py', row)
+        for row in sorted(TABLE_2)] + [
+            (f'{benchmark}/{row}_deeplabv3-r50-d8_512x512_10k.py',
+             f'{benchmark}/bl-al_deeplabv3-r50-d8_512x512_10k.py', row)
+            for benchmark in ('gta2cityscapes', 'synthia2cityscapes')
+            for row in sorted(set(TABLE_2) - {'srt-wopl', 'srt-wocb'})
+        ]
+
+
+@pytest.mark.parametrize('path,base_path,row', ROWS,
+                         ids=[path for path, _, _ in ROWS])
+def test_ablation_rows_have_their_components(path, base_path, row):
+    cfg = Config.fromfile(str(REPO / 'configs' / path))
     model = cfg.model
     d, pl, pl_loss, srt, balanced, superpixels = TABLE_2[row]
     assert bool(model.get('discriminator')) == d
@@ -89,8 +103,15 @@ def test_ablation_rows_have_their_components(row):
         assert model.pseudo_labeler.class_balanced == balanced
         assert model.pseudo_labeler.superpixel_refinement == superpixels
     # Every row shares the segmentor, data and schedule of BL+AL.
-    base = Config.fromfile(
-        str(REPO / 'configs/kvasir2cvc/bl-al_deeplabv3-mnv2-os16_2k.py'))
+    base = Config.fromfile(str(REPO / 'configs' / base_path))
     assert model.segmentor == base.model.segmentor
+    assert cfg.train_dataloader.dataset == base.train_dataloader.dataset
+    assert cfg.test_evaluator == base.test_evaluator
     assert cfg.train_cfg == base.train_cfg
     assert cfg.param_scheduler.segmentor == base.param_scheduler.segmentor
+    if 'synthia' in path:
+        assert cfg.train_dataloader.dataset.source.type == 'SynthiaDataset'
+        assert set(cfg.test_evaluator.class_subsets) == {'mIoU16', 'mIoU13'}
+    elif 'gta' in path:
+        assert cfg.train_dataloader.dataset.source.type == 'GTADataset'
+        assert 'class_subsets' not in cfg.test_evaluator

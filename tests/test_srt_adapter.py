@@ -34,6 +34,23 @@ def segmentor_cfg(head='aspp'):
             dilations=(1, 2),
             dropout_ratio=0.,
             num_classes=NUM_CLASSES),
+        sep_aspp=dict(
+            type='DepthwiseSeparableASPPHead',
+            in_channels=64,
+            in_index=3,
+            channels=8,
+            dilations=(1, 2),
+            c1_in_channels=8,
+            c1_channels=4,
+            dropout_ratio=0.,
+            num_classes=NUM_CLASSES),
+        segformer=dict(
+            type='SegformerHead',
+            in_channels=[8, 16, 32, 64],
+            in_index=[0, 1, 2, 3],
+            channels=8,
+            dropout_ratio=0.,
+            num_classes=NUM_CLASSES),
         fcn=dict(
             type='FCNHead',
             in_channels=64,
@@ -242,7 +259,7 @@ def test_without_discriminator_it_is_the_source_only_step():
         torch.testing.assert_close(ours, theirs, msg=name)
 
 
-@pytest.mark.parametrize('head', ['aspp', 'fcn', 'refined'])
+@pytest.mark.parametrize('head', ['aspp', 'sep_aspp', 'fcn', 'refined'])
 def test_wraps_mmseg_architectures_unchanged(head):
     adapter = build_adapter(head=head)
     log_vars = adapter.train_step(uda_batch(), recording_wrappers(adapter))
@@ -253,6 +270,26 @@ def test_wraps_mmseg_architectures_unchanged(head):
     theirs = adapter.segmentor.test_step(copy.deepcopy(data))
     for a, b in zip(ours, theirs):
         torch.testing.assert_close(a.seg_logits.data, b.seg_logits.data)
+
+
+@pytest.mark.parametrize('head', ['aspp', 'sep_aspp', 'segformer', 'fcn'])
+def test_pixel_features_are_what_the_heads_classifier_sees(head):
+    """DeepLab-v3+ and SegFormer run their own decoders: the SRT features
+    must be the input of their pixel classifier (seen here by a hook on
+    conv_seg), and the logits those of the head's own forward."""
+    from mmseg_srt.models.uda import decode_head_outputs
+    segmentor = MODELS.build(segmentor_cfg(head)).eval()
+    seen = []
+    segmentor.decode_head.conv_seg.register_forward_hook(
+        lambda module, inputs, output: seen.append(inputs[0]))
+    with torch.no_grad():
+        features = segmentor.extract_feat(torch.rand(2, 3, *SIZE))
+        expected_logits = segmentor.decode_head(features)
+        outputs = decode_head_outputs(segmentor.decode_head, features)
+    torch.testing.assert_close(outputs.seg_logits, expected_logits)
+    torch.testing.assert_close(outputs.features, seen[0])
+    assert outputs.features.shape[1] == 8
+    assert 'cls_seg' not in vars(segmentor.decode_head)
 
 
 def test_source_and_target_sizes_must_match():

@@ -5,6 +5,7 @@ from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
 from .superpixels import SuperpixelSLIC
 from .transforms import ImageLabelsFromSegMap, PackSRTInputs
+from .urban import CityscapesWeakDataset, GTADataset, SynthiaDataset
 from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
                                read_image_labels)
 
@@ -12,5 +13,6 @@ __all__ = [
     'generate_endosynth', 'EndoSynthDataset', 'LesionSegDataset',
     'SourceTargetDataset', 'SourceTargetInfiniteSampler',
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
-    'check_same_classes', 'read_image_labels'
+    'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
+    'CityscapesWeakDataset'
 ]

@@ -105,6 +105,19 @@ class SuperpixelSLIC(BaseTransform):
             os.replace(temporary, cache_path)
         return superpixels
 
+    def cache(self, img_path: str) -> bool:
+        """Segment ``img_path`` into the cache unless it is there already
+        (for filling the cache ahead of training); True if it computed."""
+        if self.cache_dir is None:
+            raise ValueError('SuperpixelSLIC.cache needs a cache_dir')
+        if osp.exists(self._cache_path(img_path)):
+            return False
+        img = mmcv.imread(img_path)
+        if img is None:
+            raise FileNotFoundError(f'SuperpixelSLIC: cannot read {img_path}')
+        self._original_superpixels(dict(img_path=img_path, img=img))
+        return True
+
     def transform(self, results: dict) -> dict:
         superpixels = self._original_superpixels(results)
         height, width = results['img'].shape[:2]

@@ -64,17 +64,31 @@ def decode_head_outputs(decode_head: nn.Module,
                         features: List[Tensor]) -> HeadOutputs:
     """Refined logits, S1 logits and S2 pixel features of any mmseg head.
 
-    Heads with ``forward_with_features`` (ours) give all three; other
-    ``BaseDecodeHead`` subclasses give their logits and the features their
-    ``cls_seg`` classifies (``_forward_feature``), without S1.
+    Heads with ``forward_with_features`` (ours) give all three. Any other
+    ``BaseDecodeHead`` runs its own ``forward`` (DeepLab-v3+'s decoder,
+    SegFormer's MLP fusion...); its pixel features are what that forward
+    hands to ``cls_seg`` (the classifier's input, before dropout), recorded
+    on the way, so the logits are exactly the head's. No S1.
     """
     if hasattr(decode_head, 'forward_with_features'):
         return decode_head.forward_with_features(features)
-    if hasattr(decode_head, '_forward_feature'):
-        pixel_features = decode_head._forward_feature(features)
-        return HeadOutputs(
-            decode_head.cls_seg(pixel_features), None, pixel_features)
-    return HeadOutputs(decode_head(features), None, None)
+    if not hasattr(decode_head, 'cls_seg'):
+        return HeadOutputs(decode_head(features), None, None)
+    classifier_inputs = []
+    cls_seg = decode_head.cls_seg
+
+    def recording_cls_seg(feat: Tensor) -> Tensor:
+        classifier_inputs.append(feat)
+        return cls_seg(feat)
+
+    decode_head.cls_seg = recording_cls_seg
+    try:
+        seg_logits = decode_head(features)
+    finally:
+        del decode_head.cls_seg
+    pixel_features = (
+        classifier_inputs[0] if len(classifier_inputs) == 1 else None)
+    return HeadOutputs(seg_logits, None, pixel_features)
 
 
 @contextmanager
