@@ -74,8 +74,7 @@ def test_resume_from_explicit_checkpoint_and_log(tmp_path, tiny_endosynth):
     assert end['meta']['iter'] == 3
     # mmengine's scalar log of the resumed run starts at iteration 2.
     logs = sorted(work_dir.glob('*/vis_data/scalars.json'))
-    steps = [
-        json.loads(line)['step'] for line in logs[-1].read_text().split('\n')
-        if line.strip() and 'loss' in line
-    ]
-    assert steps == [2, 3]
+    rows = [json.loads(line) for line in logs[-1].read_text().splitlines()]
+    assert [row['step'] for row in rows if 'loss' in row] == [2, 3]
+    # And so do the per-iteration curves.
+    assert [row['step'] for row in rows if 'curves/loss' in row] == [2, 3]

@@ -7,7 +7,11 @@ env_cfg = dict(
     # tools/train.py switches to gloo when CUDA is absent.
     dist_cfg=dict(backend='nccl'),
 )
-vis_backends = [dict(type='LocalVisBackend')]
+# vis_data/scalars.json always; TensorBoard event files when it is installed.
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='OptionalTensorboardVisBackend')
+]
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=False)

@@ -1,4 +1,8 @@
 from .optim_constructor import SRTOptimWrapperConstructor
 from .pseudo_label_hook import PseudoLabelHook
+from .training_curves import OptionalTensorboardVisBackend, TrainingCurvesHook
 
-__all__ = ['SRTOptimWrapperConstructor', 'PseudoLabelHook']
+__all__ = [
+    'SRTOptimWrapperConstructor', 'PseudoLabelHook',
+    'OptionalTensorboardVisBackend', 'TrainingCurvesHook'
+]

@@ -21,4 +21,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook'),
+    # Every iteration's loss terms, p, thresholds and centroid distances to
+    # the visualizer backends (curves/<name>), unsmoothed and unprinted.
+    curves=dict(type='TrainingCurvesHook', interval=1))

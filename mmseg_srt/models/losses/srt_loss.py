@@ -46,7 +46,7 @@ dividing, so every rank holds the same centroids; the all-reduce is outside
 autograd, so each rank's own sum carries ``world_size`` times its gradient,
 which DDP's averaging turns into the gradient of the global loss.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -154,6 +154,8 @@ class SRTLoss(nn.Module):
                                  torch.zeros(num_classes))
             self.register_buffer(f'{domain}_seen',
                                  torch.zeros(num_classes, dtype=torch.bool))
+        # The last forward's centroid distance per class (not state).
+        self.centroid_distances: Optional[Tensor] = None
 
     @property
     def loss_name(self) -> str:
@@ -217,6 +219,11 @@ class SRTLoss(nn.Module):
         target, target_seen = self._accumulate(
             'target', *self.batch_centroids(target_features, target_labels))
         both = source_seen & target_seen
+        # For the training curves: ||C^s_k - C^t_k||_2, nan where a class
+        # has no centroid in one of the domains yet.
+        self.centroid_distances = torch.where(
+            both, (source - target).detach().norm(dim=1),
+            torch.full_like(both, float('nan'), dtype=source.dtype))
         difference = (source - target)[both]
         loss = (difference.pow(2).sum() +
                 self.alpha * difference.abs().sum())

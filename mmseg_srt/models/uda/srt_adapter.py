@@ -361,6 +361,9 @@ class SRTAdapter(BaseModel):
             if self.srt_loss is not None:
                 losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
                     source, source_out, target, target_out, target_labels)
+                distances = self.srt_loss.centroid_distances
+                for k in torch.nonzero(~distances.isnan()).flatten().tolist():
+                    losses[f'srt.distance.{k}'] = distances[k]
             if self.discriminator is not None:
                 discriminator = _unwrap(self.discriminator)
                 target_probs = self._probabilities(
@@ -420,6 +423,10 @@ class SRTAdapter(BaseModel):
                 100,
                 'pl.portion': self.pseudo_labeler.portion.clone() * 100,
             }
+            if self.pseudo_labeler.has_thresholds:
+                for k, threshold in enumerate(
+                        self.pseudo_labeler.class_thresholds):
+                    logs[f'pl.threshold.{k}'] = threshold.clone()
         return labels, logs
 
     def _srt_loss(self, source: dict, source_out: DomainOutputs,

@@ -1,0 +1,132 @@
+"""(a) One full SRT training iteration against one source-only iteration over
+the same source and target images, and where the difference goes.
+
+    python benchmarks/bench_srt_iteration.py [--config configs/srt_kvasir2cvc.py]
+
+Both steps run on one real batch of the config (4 source + 4 target crops
+for the Kvasir config), read once, so data loading is not timed:
+
+- source-only: the segmentor alone, trained on all 8 images as one labelled
+  batch (forward, backward, Adam step);
+- SRT: ``SRTAdapter.train_step`` of the config (segmentor on both domains,
+  L_C, pseudo labels and their L_S term, L_SRT, the adversarial term, and
+  D's own update).
+
+The rest is split by taking one part out at a time (no D, no pseudo labels,
+no SRT loss): each part's cost is the full step minus the step without it.
+SLIC is not in the step (it runs in the dataloader workers); its cost per
+target image, uncached and cached, is printed beside it.
+Target: SRT at most 1.15x the source-only step. Medians of interleaved runs,
+measured in this one run.
+"""
+import argparse
+import time
+
+import mmcv
+
+from common import (as_labelled, build_model_and_optim, load_config,
+                    median_times, one_batch, segmentor_only)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--config', default='configs/srt_kvasir2cvc.py')
+    parser.add_argument('--repeats', type=int, default=10)
+    return parser.parse_args()
+
+
+def slic_seconds(cfg, batch, repeats=3):
+    """SuperpixelSLIC's time per target image: uncached, and from cache."""
+    from mmseg.registry import TRANSFORMS
+    steps = [s for s in cfg.train_dataloader.dataset.target.pipeline
+             if s['type'] == 'SuperpixelSLIC']
+    if not steps:
+        return None
+    path = batch['target']['data_samples'][0].img_path
+    image = mmcv.imread(path)
+    step = dict(steps[0], cache_dir=None)
+    transform = TRANSFORMS.build(step)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        transform(dict(img=image.copy(), img_path=path))
+    uncached = (time.perf_counter() - start) / repeats
+    cached = None
+    if steps[0].get('cache_dir'):
+        transform = TRANSFORMS.build(dict(steps[0]))
+        transform(dict(img=image.copy(), img_path=path))  # fills the cache
+        start = time.perf_counter()
+        for _ in range(repeats):
+            transform(dict(img=image.copy(), img_path=path))
+        cached = (time.perf_counter() - start) / repeats
+    return step['n_segments'], image.shape[:2], uncached, cached
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config)
+    if cfg.model.get('type') != 'SRTAdapter':
+        raise SystemExit(f'{args.config} is not an SRTAdapter config')
+    batch = one_batch(cfg)
+    labelled = as_labelled(batch)
+    # Thresholds after the first (warm-up) step, so that the pseudo labels
+    # and their loss are computed in every timed step.
+    pl_overrides = {}
+    if cfg.model.get('pseudo_labeler'):
+        n = len(batch['target']['inputs'])
+        pl_overrides = dict(
+            pseudo_labeler=dict(cfg.model.pseudo_labeler,
+                                samples_per_epoch=n))
+    variants = dict(full={}, without_d=dict(discriminator=None))
+    if cfg.model.get('pseudo_labeler'):
+        variants['without_pl'] = dict(pseudo_labeler=None)
+    if cfg.model.get('srt_loss'):
+        variants['without_srt'] = dict(srt_loss=None)
+    steps = {}
+    source_only, source_optim = segmentor_only(cfg)
+    steps['source_only'] = lambda: source_only.train_step(
+        labelled, source_optim)
+    for name, overrides in variants.items():
+        model, optim = build_model_and_optim(cfg, **{
+            **pl_overrides,
+            **overrides
+        })
+        steps[name] = (lambda m, o: lambda: m.train_step(batch, o))(model,
+                                                                     optim)
+    times = median_times(steps, repeats=args.repeats)
+    base = times['source_only']
+    images = len(labelled['inputs'])
+    shape = tuple(labelled['inputs'][0].shape[1:])
+    print(f'config {args.config}; {images} images of {shape[1]}x{shape[0]} '
+          f'per step; median of {args.repeats} interleaved steps')
+    print(f'source-only step (same images): {base * 1000:8.1f} ms')
+    print(f'SRT step:                       {times["full"] * 1000:8.1f} ms  '
+          f'= {times["full"] / base:.3f}x  (target <= 1.15x)')
+    parts = dict(without_d='discriminator (adv. term + D update)',
+                 without_pl='pseudo labels (Eq. 5, Alg. 2, their L_S)',
+                 without_srt='SRT centroids and loss (Alg. 3, Eq. 7)')
+    parts_total = 0.
+    for key, label in parts.items():
+        if key in times:
+            cost = times['full'] - times[key]
+            parts_total += cost
+            print(f'  {label:42s} {cost * 1000:8.1f} ms  '
+                  f'({cost / base * 100:+5.1f} % of source-only)')
+    rest = times['full'] - parts_total
+    print(f'  {"the rest: segmentor on both domains, L_C":42s} '
+          f'{rest * 1000:8.1f} ms  ({rest / base * 100:5.1f} % of '
+          'source-only; two 4-image passes against its one 8-image pass)')
+    slic = slic_seconds(cfg, batch)
+    if slic:
+        n_segments, size, uncached, cached = slic
+        per_step = len(batch['target']['inputs'])
+        line = (f'SLIC ({n_segments} segments, {size[1]}x{size[0]} frame, '
+                f'in the dataloader workers): {uncached * 1000:.1f} ms per '
+                f'image uncached = {uncached * per_step / base * 100:.0f} % '
+                f'of a source-only step per {per_step}-image target batch')
+        if cached is not None:
+            line += f'; {cached * 1000:.2f} ms from the cache'
+        print(line)
+
+
+if __name__ == '__main__':
+    main()

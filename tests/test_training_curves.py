@@ -1,0 +1,61 @@
+"""Per-iteration training curves in the visualizer backends: loss terms, p,
+class thresholds and SRT centroid distances."""
+import json
+
+import pytest
+import torch
+
+from mmseg_srt.utils import load_checkpoint_safely
+
+from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
+
+
+def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
+    # Epochs of 2 target samples = 1 iteration of batch 2: p moves each step.
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=6, checkpoint_interval=6,
+        extra='model.update(pseudo_labeler=dict(samples_per_epoch=2))\n'
+        'default_hooks.update(logger=dict(interval=3))')
+    work_dir = tmp_path / 'work'
+    result = run_tool(['tools/train.py', str(config), '--work-dir',
+                       str(work_dir)])
+    rows = [json.loads(line) for line in next(
+        work_dir.rglob('vis_data/scalars.json')).read_text().splitlines()]
+    curves = {row['step']: row for row in rows if 'curves/loss' in row}
+    logged = {row['step']: row for row in rows if 'loss' in row}
+    assert sorted(curves) == [1, 2, 3, 4, 5, 6]
+    assert sorted(logged) == [3, 6]
+    # mmengine's LoggerHook prints the mean over its window of 3.
+    for step in (3, 6):
+        window = [curves[s]['curves/loss'] for s in range(step - 2, step + 1)]
+        assert logged[step]['loss'] == pytest.approx(
+            sum(window) / 3, rel=1e-4)
+    for row in curves.values():
+        for term in ('src.decode.loss_ce', 'src.decode.loss_cls',
+                     'adv.loss_adv', 'srt.loss_srt', 'disc.acc',
+                     'pl.portion', 'pl.labelled'):
+            assert f'curves/{term}' in row, term
+    # Algorithm 1: no pseudo labels in the first epoch, then p = 25 %,
+    # +5 % per epoch.
+    assert [curves[s]['curves/pl.portion'] for s in range(1, 7)] == \
+        pytest.approx([0, 25, 30, 35, 40, 45])
+    assert 'curves/pl.threshold.0' not in curves[1]
+    for step in range(2, 7):
+        for k in (0, 1):
+            assert 0 < curves[step][f'curves/pl.threshold.{k}'] <= 1
+    # The last distances are those of the centroids the checkpoint holds.
+    state = load_checkpoint_safely(str(checkpoint_path(work_dir, 6)))
+    state = state['state_dict']
+
+    def centroids(domain):
+        return (state[f'srt_loss.{domain}_history'] /
+                state[f'srt_loss.{domain}_weights'][:, None])
+
+    distances = (centroids('source') - centroids('target')).norm(dim=1)
+    seen = state['srt_loss.source_seen'] & state['srt_loss.target_seen']
+    for k in torch.nonzero(seen).flatten().tolist():
+        assert curves[6][f'curves/srt.distance.{k}'] == pytest.approx(
+            float(distances[k]), rel=1e-4)
+    # TensorBoard is not installed here: a warning, no event files.
+    assert 'TensorBoard is not installed' in result.stderr + result.stdout
+    assert not list(work_dir.rglob('events.out.tfevents*'))
