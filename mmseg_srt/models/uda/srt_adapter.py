@@ -412,21 +412,21 @@ class SRTAdapter(BaseModel):
             if all('gt_image_labels' in s for s in samples):
                 image_labels = torch.stack(
                     [s.gt_image_labels for s in samples]).to(inputs.device)
-            labels = self.pseudo_labeler(
+            # What this step's labels were made with: the generator may end
+            # its epoch inside the call and move p and the thresholds on.
+            generator = self.pseudo_labeler
+            logs = {'pl.portion': generator.portion.clone() * 100}
+            if generator.has_thresholds:
+                for k, threshold in enumerate(generator.class_thresholds):
+                    logs[f'pl.threshold.{k}'] = threshold.clone()
+            labels = generator(
                 probs,
                 valid=valid,
                 superpixels=superpixels,
                 image_labels=image_labels)
-            labelled = (labels != self.pseudo_labeler.ignore_index).sum()
-            logs = {
-                'pl.labelled': labelled.float() / valid.sum().clamp(min=1) *
-                100,
-                'pl.portion': self.pseudo_labeler.portion.clone() * 100,
-            }
-            if self.pseudo_labeler.has_thresholds:
-                for k, threshold in enumerate(
-                        self.pseudo_labeler.class_thresholds):
-                    logs[f'pl.threshold.{k}'] = threshold.clone()
+            labelled = (labels != generator.ignore_index).sum()
+            logs['pl.labelled'] = labelled.float() / valid.sum().clamp(
+                min=1) * 100
         return labels, logs
 
     def _srt_loss(self, source: dict, source_out: DomainOutputs,
