@@ -60,3 +60,15 @@ def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
     # TensorBoard is not installed here: a warning, no event files.
     assert 'TensorBoard is not installed' in result.stderr + result.stdout
     assert not list(work_dir.rglob('events.out.tfevents*'))
+    # tools/plot_curves.py: a PNG, and per-epoch means (epochs of 2
+    # iterations here): p is 0 then 25 -> 12.5, then 30, 35 -> 32.5.
+    plotted = run_tool(['tools/plot_curves.py', str(work_dir),
+                        '--epoch-iters', '2'])
+    assert (work_dir / 'curves.png').stat().st_size > 10000
+    lines = plotted.stdout.splitlines()
+    header = next(line for line in lines if line.startswith('iterations'))
+    column = header.split().index('pl.portion')
+    table = {line.split()[0]: line.split() for line in lines
+             if line.strip()[:1].isdigit() and '-' in line.split()[0]}
+    assert float(table['1-2'][column]) == pytest.approx(12.5)
+    assert float(table['3-4'][column]) == pytest.approx(32.5)

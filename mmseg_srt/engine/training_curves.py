@@ -12,6 +12,7 @@ it is not, so one config serves both machines.
 """
 import warnings
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.visualization import TensorboardVisBackend
 from mmseg.registry import HOOKS, VISBACKENDS
@@ -40,7 +41,8 @@ class TrainingCurvesHook(Hook):
         if not outputs or not self.every_n_train_iters(runner, self.interval):
             return
         scalars = {
-            self.prefix + name: float(value)
+            self.prefix + name:
+            float(value.detach() if torch.is_tensor(value) else value)
             for name, value in outputs.items()
         }
         runner.visualizer.add_scalars(scalars, step=runner.iter + 1)
