@@ -21,8 +21,9 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
-from common import (as_labelled, build_model_and_optim, load_config,
-                    one_batch, reset_peak_rss, rss_kib, segmentor_only)
+from common import (active_pseudo_labels, as_labelled, build_model_and_optim,
+                    load_config, one_batch, reset_peak_rss, rss_kib,
+                    segmentor_only)
 
 CASES = ('source_only_step', 'srt_step', 'plain_inference',
          'refined_inference')
@@ -41,11 +42,7 @@ def prepare(cfg, case):
     if case.endswith('_step'):
         batch = one_batch(cfg)
         if case == 'srt_step':
-            n = len(batch['target']['inputs'])
-            overrides = {}
-            if cfg.model.get('pseudo_labeler'):
-                overrides['pseudo_labeler'] = dict(
-                    cfg.model.pseudo_labeler, samples_per_epoch=n)
+            overrides = active_pseudo_labels(cfg, batch)
             model, optim = build_model_and_optim(cfg, **overrides)
             model.to(device)
             return lambda: model.train_step(batch, optim)

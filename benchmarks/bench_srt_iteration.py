@@ -24,8 +24,8 @@ import time
 
 import mmcv
 
-from common import (as_labelled, build_model_and_optim, load_config,
-                    median_times, one_batch, segmentor_only)
+from common import (active_pseudo_labels, as_labelled, build_model_and_optim,
+                    load_config, median_times, one_batch, segmentor_only)
 
 
 def parse_args():
@@ -68,14 +68,7 @@ def main():
         raise SystemExit(f'{args.config} is not an SRTAdapter config')
     batch = one_batch(cfg)
     labelled = as_labelled(batch)
-    # Thresholds after the first (warm-up) step, so that the pseudo labels
-    # and their loss are computed in every timed step.
-    pl_overrides = {}
-    if cfg.model.get('pseudo_labeler'):
-        n = len(batch['target']['inputs'])
-        pl_overrides = dict(
-            pseudo_labeler=dict(cfg.model.pseudo_labeler,
-                                samples_per_epoch=n))
+    pl_overrides = active_pseudo_labels(cfg, batch)
     variants = dict(full={}, without_d=dict(discriminator=None))
     if cfg.model.get('pseudo_labeler'):
         variants['without_pl'] = dict(pseudo_labeler=None)

@@ -51,6 +51,18 @@ def build_model_and_optim(cfg: Config, **model_overrides):
     return model.train(), build_optim_wrapper(model, optim_cfg)
 
 
+def active_pseudo_labels(cfg: Config, batch: dict) -> dict:
+    """Model overrides that end the pseudo-label epoch after one batch, so
+    every step after the first (warm-up) one makes labels and trains on
+    them; empty without a pseudo-label generator."""
+    if not cfg.model.get('pseudo_labeler'):
+        return {}
+    return dict(
+        pseudo_labeler=dict(
+            cfg.model.pseudo_labeler,
+            samples_per_epoch=len(batch['target']['inputs'])))
+
+
 def segmentor_only(cfg: Config):
     """The adapter's segmentor alone with its own optimizer: the
     source-only step."""
