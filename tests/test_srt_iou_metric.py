@@ -35,6 +35,28 @@ def test_medical_names_and_per_class_iou():
     assert metrics['IoUd'] == metrics['IoU.lesion'] == pytest.approx(60.)
     assert metrics['mIoU'] == pytest.approx(63.33)
     assert not any('loss' in key for key in metrics)
+    assert not any(key.startswith(('Precision', 'Recall')) for key in metrics)
+
+
+def test_per_class_precision_and_recall_with_mfscore():
+    metric = SRTIoUMetric(iou_metrics=['mIoU', 'mFscore'])
+    metric.dataset_meta = dict(classes=('normal', 'lesion'))
+    # The lesion predicted one pixel too wide in image 1, missed in image 2.
+    samples = [
+        _sample([[0, 1, 1], [0, 1, 1]], [[0, 0, 1], [0, 1, 1]]),
+        _sample([[0, 0], [0, 0]], [[0, 1], [1, 0]]),
+    ]
+    metrics = _evaluate(metric, samples)
+    # lesion: predicted 4, of which 3 right; 3 + 2 = 5 lesion pixels.
+    assert metrics['Precision.lesion'] == pytest.approx(75.)
+    assert metrics['Recall.lesion'] == pytest.approx(60.)
+    # normal: predicted 2 + 4 = 6, of which 2 + 2 = 4 right; 3 + 2 = 5.
+    assert metrics['Precision.normal'] == pytest.approx(66.67)
+    assert metrics['Recall.normal'] == pytest.approx(80.)
+    # IoU lesion 3 / (4 + 5 - 3); mmseg's own means are still there.
+    assert metrics['IoUd'] == pytest.approx(50.)
+    assert metrics['mPrecision'] == pytest.approx((200. / 3 + 75.) / 2,
+                                                  abs=0.01)
 
 
 def test_class_subsets_and_absent_classes():

@@ -6,6 +6,9 @@ reach the log and the visualizer backends), the medical table's names when
 the classes are ``normal`` and ``lesion`` (``IoUn``, ``IoUd``, paper
 Table 1), and means over named class subsets, e.g. the 16 and 13 classes of
 SYNTHIA -> Cityscapes (``class_subsets=dict(mIoU16=[...], mIoU13=[...])``).
+With ``'mFscore'`` in ``iou_metrics`` each class's precision and recall come
+too (``Precision.<class>``, ``Recall.<class>``): whether a model over- or
+under-segments a class, which one IoU cannot tell.
 """
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence
@@ -38,7 +41,7 @@ class SRTIoUMetric(IoUMetric):
         metrics = super().compute_metrics(results)
         if self.format_only:
             return metrics
-        intersect, union, _, _ = (sum(r) for r in zip(*results))
+        intersect, union, pred, label = (sum(r) for r in zip(*results))
         iou = (intersect / union).numpy() * 100  # nan where union is 0
         class_names = list(self.dataset_meta['classes'])
         per_class = OrderedDict(
@@ -46,6 +49,11 @@ class SRTIoUMetric(IoUMetric):
             for name, value in zip(class_names, iou))
         for name, value in per_class.items():
             metrics[f'IoU.{name}'] = value
+        if 'mFscore' in self.metrics:
+            for key, area in (('Precision', pred), ('Recall', label)):
+                ratio = (intersect / area).numpy() * 100  # nan where 0/0
+                for name, value in zip(class_names, ratio):
+                    metrics[f'{key}.{name}'] = float(np.round(value, 2))
         for subset, names in self.class_subsets.items():
             unknown = set(names) - set(class_names)
             if unknown:

@@ -84,5 +84,6 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=target_test)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='SRTIoUMetric', iou_metrics=['mIoU'])
+# mFscore adds each class's precision and recall (over- or under-segmenting).
+val_evaluator = dict(type='SRTIoUMetric', iou_metrics=['mIoU', 'mFscore'])
 test_evaluator = val_evaluator
