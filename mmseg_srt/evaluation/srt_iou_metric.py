@@ -50,10 +50,13 @@ class SRTIoUMetric(IoUMetric):
         for name, value in per_class.items():
             metrics[f'IoU.{name}'] = value
         if 'mFscore' in self.metrics:
-            for key, area in (('Precision', pred), ('Recall', label)):
-                ratio = (intersect / area).numpy() * 100  # nan where 0/0
-                for name, value in zip(class_names, ratio):
-                    metrics[f'{key}.{name}'] = float(np.round(value, 2))
+            # mmseg's own per-class values, the ones its table prints.
+            scores = self.total_area_to_metrics(intersect, union, pred, label,
+                                                ['mFscore'], self.nan_to_num,
+                                                self.beta)
+            for key in ('Precision', 'Recall'):
+                for name, value in zip(class_names, scores[key]):
+                    metrics[f'{key}.{name}'] = float(np.round(value * 100, 2))
         for subset, names in self.class_subsets.items():
             unknown = set(names) - set(class_names)
             if unknown:
