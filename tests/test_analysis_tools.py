@@ -1,10 +1,17 @@
-"""tools/visualize_pseudo_labels.py and tools/tsne_features.py on a
-checkpoint trained by tools/train.py."""
+"""tools/visualize_pseudo_labels.py, tools/tsne_features.py and
+tools/analyze_errors.py on a checkpoint trained by tools/train.py; the error
+split of tools/analyze_errors.py against a literal loop."""
+import math
 import re
 
+import cv2
+import numpy as np
 import pytest
 
-from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
+from mmseg_srt.utils.analysis import split_errors
+
+from .conftest import (checkpoint_path, run_tool, write_tiny_config,
+                       write_tiny_uda_config)
 
 
 @pytest.fixture(scope='module')
@@ -67,3 +74,116 @@ def test_tsne_features_figure(trained):
     ])
     assert out.stat().st_size > 1000
     assert "'source':" in result.stdout and "'target':" in result.stdout
+
+
+def literal_error_split(predicted, truth, ring):
+    """Every pixel against every true pixel: the definition, no transform."""
+    true_pixels = list(zip(*np.nonzero(truth)))
+    counts = [0, 0, 0, 0]  # TP, FN, FP near, FP far
+    for (y, x), p in np.ndenumerate(predicted):
+        if truth[y, x]:
+            counts[0 if p else 1] += 1
+        elif p:
+            nearest = min((math.hypot(y - ty, x - tx)
+                           for ty, tx in true_pixels), default=math.inf)
+            counts[2 if nearest <= ring else 3] += 1
+    return tuple(counts)
+
+
+def test_split_errors_hand_worked():
+    truth = np.zeros((11, 11), bool)
+    truth[5, 5] = True
+    predicted = np.zeros_like(truth)
+    predicted[5, 5] = True  # true positive
+    predicted[5, 7] = True  # distance 2: near at ring 2
+    predicted[7, 7] = True  # distance 2.83: far
+    predicted[5, 8] = True  # distance 3: far
+    assert split_errors(predicted, truth, ring=2) == (1, 0, 1, 2)
+    assert split_errors(predicted, truth, ring=3) == (1, 0, 3, 0)
+    # no true pixel: every false positive is far; nothing to miss
+    assert split_errors(predicted, np.zeros_like(truth), 2) == (0, 0, 0, 4)
+    # the complement: (5, 5) missed; of the 12 other pixels within 2 of it
+    # (5, 7) is not predicted, so 11 near, and 121 - 4 - 11 = 106 far
+    assert split_errors(~predicted, truth, 2) == (0, 1, 11, 106)
+
+
+def test_split_errors_matches_literal_loop():
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        truth = np.zeros((24, 30), bool)
+        cv2.circle(truth.view(np.uint8), (int(rng.integers(5, 25)),
+                                          int(rng.integers(5, 19))),
+                   int(rng.integers(2, 6)), 1, -1)
+        predicted = rng.random(truth.shape) < 0.3
+        for ring in (1, 2.5, 6):
+            assert split_errors(predicted, truth, ring) == \
+                literal_error_split(predicted, truth, ring)
+
+
+def test_split_errors_size_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match='differ in size'):
+        split_errors(np.zeros((4, 4), bool), np.zeros((4, 5), bool), 1)
+
+
+def test_analyze_errors_tool(trained, tiny_endosynth):
+    config, checkpoint, folder = trained
+    out = folder / 'errors.png'
+    result = run_tool([
+        'tools/analyze_errors.py',
+        str(config),
+        str(checkpoint),
+        str(checkpoint), '--dataset', 'val_dataloader.dataset', '--out',
+        str(out), '--num-images', '2'
+    ])
+    lines = [line for line in result.stdout.splitlines()
+             if line.startswith(f'{checkpoint} (lesion')]
+    assert len(lines) == 2 and lines[0] == lines[1]
+    numbers = dict(
+        re.findall(r'(IoU|precision|recall|area|near \(<= 10 px\)|far) '
+                   r'([\d.]+)', lines[0]))
+    iou, precision, recall = (float(numbers[key]) / 100
+                              for key in ('IoU', 'precision', 'recall'))
+    # IoU from precision and recall: 1 / IoU = 1 / P + 1 / R - 1
+    if precision and recall:
+        assert iou == pytest.approx(
+            1 / (1 / precision + 1 / recall - 1), abs=2e-3)
+    # predicted area = TP + FP = recall * true area + near + far
+    assert float(numbers['area']) == pytest.approx(
+        recall + float(numbers['near (<= 10 px)']) + float(numbers['far']),
+        abs=2e-3)
+    # two rows (images) of three columns: outline, then the two (same)
+    # checkpoints' predictions, which must be drawn alike
+    image = cv2.imread(str(out))
+    height, width = image.shape[0] // 2, image.shape[1] // 3
+    assert image.shape[:2] == (2 * height, 3 * width)
+    for row in range(2):
+        cells = [
+            image[row * height:(row + 1) * height, c * width:(c + 1) * width]
+            for c in range(3)
+        ]
+        assert np.array_equal(cells[1], cells[2])
+    # The plain segmentor config (BL's) reads the adapter checkpoint's
+    # segmentor and predicts the same.
+    plain_folder = folder / 'plain'
+    plain_folder.mkdir(exist_ok=True)
+    plain = run_tool([
+        'tools/analyze_errors.py',
+        str(write_tiny_config(plain_folder, tiny_endosynth)),
+        str(checkpoint), '--dataset', 'val_dataloader.dataset', '--out',
+        str(plain_folder / 'errors.png')
+    ])
+    assert lines[0] in plain.stdout.splitlines()
+
+
+def test_analyze_errors_unknown_class_names_the_classes(trained):
+    config, checkpoint, folder = trained
+    result = run_tool([
+        'tools/analyze_errors.py',
+        str(config),
+        str(checkpoint), '--dataset', 'val_dataloader.dataset', '--class',
+        'polyp', '--out',
+        str(folder / 'x.png')
+    ], expect_ok=False)
+    assert result.returncode != 0
+    assert "--class 'polyp' is not a class of" in result.stderr
+    assert "'lesion'" in result.stderr

@@ -1,10 +1,13 @@
 """Shared pieces of the analysis tools (tools/visualize_pseudo_labels.py,
-tools/tsne_features.py): a trained model from a config and a checkpoint, a
-dataset of the config read with a deterministic pipeline, and one inference
-pass that returns what the training step would see."""
+tools/tsne_features.py, tools/analyze_errors.py): a trained model from a
+config and a checkpoint, a dataset of the config read with a deterministic
+pipeline, one inference pass that returns what the training step would see,
+and a class's errors split by where they lie."""
 import copy
 from typing import List, NamedTuple, Optional
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
@@ -16,15 +19,34 @@ from torch import Tensor, nn
 
 from .checkpoint import load_checkpoint_safely
 
+# An SRT adapter's segmentor weights in its state dict.
+ADAPTER_SEGMENTOR = 'segmentor.'
+
 
 def load_model(cfg: Config, checkpoint: str) -> nn.Module:
     """The config's model with the checkpoint's weights and buffers
-    (thresholds, centroids), in eval mode, on CPU."""
+    (thresholds, centroids), in eval mode, on CPU.
+
+    A segmentor and an SRT adapter around the same segmentor take each
+    other's checkpoints: a plain segmentor config reads the segmentor part
+    of an adapter's checkpoint (Ours against BL under one config), and an
+    adapter config reads a plain segmentor's checkpoint into its segmentor
+    (its discriminator and pseudo-label state stay as built)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(copy.deepcopy(cfg.model))
     state = load_checkpoint_safely(checkpoint)
     state = state.get('state_dict', state)
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    target = model
+    from_adapter = any(key.startswith(ADAPTER_SEGMENTOR) for key in state)
+    if from_adapter and not hasattr(model, 'segmentor_module'):
+        state = {
+            key[len(ADAPTER_SEGMENTOR):]: value
+            for key, value in state.items()
+            if key.startswith(ADAPTER_SEGMENTOR)
+        }
+    elif not from_adapter and hasattr(model, 'segmentor_module'):
+        target = model.segmentor_module
+    missing, unexpected = target.load_state_dict(state, strict=False)
     if unexpected or [k for k in missing if 'pseudo_labeler' not in k
                       and 'srt_loss' not in k]:
         raise KeyError(f'{checkpoint} does not fit the config\'s model: '
@@ -110,3 +132,36 @@ def infer(model: nn.Module, item: dict) -> Inference:
         dim=1)
     return Inference(probs, outputs.features, batch['data_samples'][0],
                      batch['inputs'])
+
+
+class ErrorSplit(NamedTuple):
+    """One class's pixel counts in one image, false positives split by
+    their distance to the nearest true pixel of the class."""
+    true_positives: int
+    false_negatives: int
+    false_positives_near: int  # within ``ring`` pixels of the class
+    false_positives_far: int  # farther, or anywhere if the class is absent
+
+
+def split_errors(predicted: np.ndarray, truth: np.ndarray,
+                 ring: float) -> ErrorSplit:
+    """Count a class's errors in one image; ``predicted`` and ``truth`` are
+    boolean (H, W) masks of the class. A false positive is near when its
+    Euclidean distance to the closest true pixel is at most ``ring``: a
+    boundary drawn a little wide, rather than a separate false object."""
+    if predicted.shape != truth.shape:
+        raise ValueError(f'prediction {predicted.shape} and mask '
+                         f'{truth.shape} differ in size')
+    false_positives = predicted & ~truth
+    if truth.any():
+        # distance of every pixel to the nearest true pixel: exact L2 in
+        # float32, so a distance of exactly ``ring`` may come out 1e-6 over
+        distance = cv2.distanceTransform((~truth).astype(np.uint8),
+                                         cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        near = distance <= ring + 1e-3
+    else:
+        near = np.zeros_like(truth)
+    return ErrorSplit(
+        int((predicted & truth).sum()), int((~predicted & truth).sum()),
+        int((false_positives & near).sum()),
+        int((false_positives & ~near).sum()))

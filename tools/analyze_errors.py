@@ -1,0 +1,134 @@
+"""Where a model's errors on one class lie: a boundary drawn too wide, or
+separate false objects.
+
+    python tools/analyze_errors.py CONFIG CKPT [CKPT ...] \
+        [--class lesion] [--ring 10] [--dataset target_test] \
+        [--out errors.png] [--num-images 6]
+
+For each checkpoint, over every image of the dataset (whole images resized
+as the config's test pipeline does), prints the class's IoU, precision and
+recall, the predicted area over the true area, and its false positives
+split by their distance to the nearest true pixel of the class: *near*
+(at most ``--ring`` pixels: the outline drawn wide) and *far* (a separate
+false object, or any false pixel in an image without the class), each as a
+share of the true area, with the number of images holding more than
+``--far-pixels`` far false positives. The figure shows the images with the
+most far false positives for the last checkpoint: the image with the true
+outline (green), then each checkpoint's prediction of the class (red).
+
+Checkpoints of different configs compare with one config when their
+segmentors match (e.g. Ours and BL: the segmentor is the same).
+"""
+import argparse
+from typing import List
+
+import cv2
+import numpy as np
+from mmengine.config import Config
+from mmengine.utils import ProgressBar
+
+import mmseg_srt  # noqa: F401  (registers components, safe loading)
+from mmseg_srt.utils.analysis import (build_dataset, dataset_config,
+                                      has_masks, infer, load_model,
+                                      split_errors, whole_image_pipeline)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoints', nargs='+')
+    parser.add_argument('--class', dest='class_name', default='lesion',
+                        help='the class to analyse (a name of the '
+                        "dataset's classes)")
+    parser.add_argument('--dataset', default='target_test',
+                        help='config key of a dataset with masks')
+    parser.add_argument('--ring', type=float, default=10.,
+                        help='pixels around the true class within which a '
+                        'false positive counts as near')
+    parser.add_argument('--far-pixels', type=int, default=200,
+                        help='far false positives that make an image count')
+    parser.add_argument('--out', default='errors.png', help='the figure')
+    parser.add_argument('--num-images', type=int, default=6)
+    return parser.parse_args()
+
+
+def outlined(image: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    contours, _ = cv2.findContours(
+        truth.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    image = np.ascontiguousarray(image)
+    cv2.drawContours(image, contours, -1, (0, 255, 0), 2)  # BGR green
+    return image
+
+
+def overlay(image: np.ndarray, predicted: np.ndarray,
+            truth: np.ndarray) -> np.ndarray:
+    image = image.copy()
+    image[predicted] = (0.5 * image[predicted] +
+                        0.5 * np.array([0, 0, 255])).astype(np.uint8)
+    return outlined(image, truth)
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if not has_masks(dataset_config(cfg, args.dataset)):
+        raise ValueError(f'dataset {args.dataset!r} of {args.config} has no '
+                         'masks; pass --dataset with one that has')
+    dataset = build_dataset(
+        cfg, args.dataset,
+        whole_image_pipeline(cfg, dict(type='LoadAnnotations'),
+                             dict(type='PackSRTInputs')))
+    classes = list(dataset.metainfo['classes'])
+    if args.class_name not in classes:
+        raise KeyError(f'--class {args.class_name!r} is not a class of '
+                       f'{args.config}: {classes}')
+    k = classes.index(args.class_name)
+    predictions: List[List[np.ndarray]] = []
+    far_counts = None
+    for checkpoint in args.checkpoints:
+        model = load_model(cfg, checkpoint)
+        predicted_masks, counts = [], np.zeros(4, dtype=np.int64)
+        far_counts = np.zeros(len(dataset), dtype=np.int64)
+        progress = ProgressBar(len(dataset))
+        for index in range(len(dataset)):
+            result = infer(model, dataset[index])
+            predicted = (result.probs[0].argmax(0) == k).numpy()
+            truth = (result.data_sample.gt_sem_seg.data[0] == k).numpy()
+            split = split_errors(predicted, truth, args.ring)
+            counts += split
+            far_counts[index] = split.false_positives_far
+            predicted_masks.append(predicted)
+            progress.update()
+        print()
+        predictions.append(predicted_masks)
+        tp, fn, fp_near, fp_far = (int(c) for c in counts)
+        area, predicted_area = tp + fn, tp + fp_near + fp_far
+        print(f'{checkpoint} ({args.class_name}, {len(dataset)} images): '
+              f'IoU {100 * tp / max(predicted_area + fn, 1):.2f}, '
+              f'precision {100 * tp / max(predicted_area, 1):.1f}, '
+              f'recall {100 * tp / max(area, 1):.1f}, '
+              f'predicted / true area {predicted_area / max(area, 1):.2f}; '
+              f'false positives near (<= {args.ring:g} px) '
+              f'{fp_near / max(area, 1):.3f}, far {fp_far / max(area, 1):.3f} '
+              f'of the true area; images with > {args.far_pixels} far: '
+              f'{int((far_counts > args.far_pixels).sum())}')
+    shown = np.argsort(-far_counts, kind='stable')[:args.num_images]
+    rows, size = [], None
+    for index in shown:
+        item = dataset[int(index)]
+        image = item['inputs'].numpy().transpose(1, 2, 0)  # BGR
+        truth = (item['data_samples'].gt_sem_seg.data[0] == k).numpy()
+        cells = [outlined(image.copy(), truth)]
+        cells += [overlay(image, masks[index], truth) for masks in predictions]
+        size = size or cells[0].shape[1::-1]  # images may differ in size
+        rows.append(
+            np.concatenate([cv2.resize(cell, size) for cell in cells],
+                           axis=1))
+    cv2.imwrite(args.out, np.concatenate(rows, axis=0))
+    print(f'figure: {args.out} (rows: the {len(shown)} images with the most '
+          f'far false positives for {args.checkpoints[-1]}; '
+          'columns: mask outline, then each checkpoint in order)')
+
+
+if __name__ == '__main__':
+    main()
