@@ -20,7 +20,6 @@ Checkpoints of different configs compare with one config when their
 segmentors match (e.g. Ours and BL: the segmentor is the same).
 """
 import argparse
-from typing import List
 
 import cv2
 import numpy as np
@@ -68,6 +67,13 @@ def overlay(image: np.ndarray, predicted: np.ndarray,
     return outlined(image, truth)
 
 
+def class_masks(model, item: dict, k: int):
+    """Boolean masks of class ``k``: predicted, and true."""
+    result = infer(model, item)
+    return ((result.probs[0].argmax(0) == k).numpy(),
+            (result.data_sample.gt_sem_seg.data[0] == k).numpy())
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -83,24 +89,18 @@ def main():
         raise KeyError(f'--class {args.class_name!r} is not a class of '
                        f'{args.config}: {classes}')
     k = classes.index(args.class_name)
-    predictions: List[List[np.ndarray]] = []
-    far_counts = None
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
-        predicted_masks, counts = [], np.zeros(4, dtype=np.int64)
+        counts = np.zeros(4, dtype=np.int64)
         far_counts = np.zeros(len(dataset), dtype=np.int64)
         progress = ProgressBar(len(dataset))
         for index in range(len(dataset)):
-            result = infer(model, dataset[index])
-            predicted = (result.probs[0].argmax(0) == k).numpy()
-            truth = (result.data_sample.gt_sem_seg.data[0] == k).numpy()
+            predicted, truth = class_masks(model, dataset[index], k)
             split = split_errors(predicted, truth, args.ring)
             counts += split
             far_counts[index] = split.false_positives_far
-            predicted_masks.append(predicted)
             progress.update()
         print()
-        predictions.append(predicted_masks)
         tp, fn, fp_near, fp_far = (int(c) for c in counts)
         area, predicted_area = tp + fn, tp + fp_near + fp_far
         print(f'{checkpoint} ({args.class_name}, {len(dataset)} images): '
@@ -112,18 +112,29 @@ def main():
               f'{fp_near / max(area, 1):.3f}, far {fp_far / max(area, 1):.3f} '
               f'of the true area; images with > {args.far_pixels} far: '
               f'{int((far_counts > args.far_pixels).sum())}')
-    shown = np.argsort(-far_counts, kind='stable')[:args.num_images]
-    rows, size = [], None
-    for index in shown:
-        item = dataset[int(index)]
-        image = item['inputs'].numpy().transpose(1, 2, 0)  # BGR
-        truth = (item['data_samples'].gt_sem_seg.data[0] == k).numpy()
-        cells = [outlined(image.copy(), truth)]
-        cells += [overlay(image, masks[index], truth) for masks in predictions]
-        size = size or cells[0].shape[1::-1]  # images may differ in size
-        rows.append(
-            np.concatenate([cv2.resize(cell, size) for cell in cells],
-                           axis=1))
+    # The figure's images, predicted again: keeping every prediction of
+    # every checkpoint would hold the whole dataset's masks in memory.
+    shown = [
+        int(i)
+        for i in np.argsort(-far_counts, kind='stable')[:args.num_images]
+    ]
+    items = [dataset[index] for index in shown]
+    images = [item['inputs'].numpy().transpose(1, 2, 0) for item in items]
+    truths = [(item['data_samples'].gt_sem_seg.data[0] == k).numpy()
+              for item in items]
+    cells = [[outlined(image.copy(), truth)]
+             for image, truth in zip(images, truths)]
+    for checkpoint in args.checkpoints:
+        model = load_model(cfg, checkpoint)
+        for row, item in enumerate(items):
+            cells[row].append(
+                overlay(images[row],
+                        class_masks(model, item, k)[0], truths[row]))
+    size = cells[0][0].shape[1::-1]  # images may differ in size
+    rows = [
+        np.concatenate([cv2.resize(cell, size) for cell in row], axis=1)
+        for row in cells
+    ]
     cv2.imwrite(args.out, np.concatenate(rows, axis=0))
     print(f'figure: {args.out} (rows: the {len(shown)} images with the most '
           f'far false positives for {args.checkpoints[-1]}; '
