@@ -38,14 +38,14 @@ def load_model(cfg: Config, checkpoint: str) -> nn.Module:
     state = state.get('state_dict', state)
     target = model
     from_adapter = any(key.startswith(ADAPTER_SEGMENTOR) for key in state)
-    if from_adapter and not hasattr(model, 'segmentor_module'):
+    if from_adapter and segmentor_of(model) is model:
         state = {
             key[len(ADAPTER_SEGMENTOR):]: value
             for key, value in state.items()
             if key.startswith(ADAPTER_SEGMENTOR)
         }
-    elif not from_adapter and hasattr(model, 'segmentor_module'):
-        target = model.segmentor_module
+    elif not from_adapter:  # the model itself when it is a segmentor
+        target = segmentor_of(model)
     missing, unexpected = target.load_state_dict(state, strict=False)
     if unexpected or [k for k in missing if 'pseudo_labeler' not in k
                       and 'srt_loss' not in k]:
