@@ -63,6 +63,41 @@ def test_oracle_trains_on_target_masks():
     assert cfg.test_dataloader == source_only.test_dataloader
 
 
+COLONDB_ROWS = sorted(
+    p.name for p in (REPO / 'configs/kvasir2colondb').glob('*.py'))
+
+
+@pytest.mark.parametrize('name', COLONDB_ROWS)
+def test_colondb_rows_are_the_clinicdb_rows_on_other_data(name):
+    """Each Kvasir -> CVC-ColonDB config is its Kvasir -> CVC-ClinicDB
+    namesake with the data swapped: same network, losses and schedule; the
+    weak target is ColonDB's frames and labelled regions, without masks."""
+    colondb = Config.fromfile(str(REPO / 'configs/kvasir2colondb' / name))
+    clinicdb = Config.fromfile(str(REPO / 'configs/kvasir2cvc' / name))
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+                'test_evaluator', 'randomness', 'custom_hooks'):
+        assert colondb.get(key) == clinicdb.get(key), key
+    root = 'data/kvasir2colondb'
+    test = colondb.test_dataloader.dataset
+    assert (test.data_root, test.ann_file) == (root, 'target/test.txt')
+    train = colondb.train_dataloader.dataset
+    if train.type == 'SourceTargetDataset':
+        splits = [train.source, train.target]
+    elif train.type == 'ConcatDataset':
+        splits = train.datasets
+    else:
+        splits = [train]
+    for split in splits:
+        assert split.data_root == root
+        if split.get('with_seg_map', True) is False:
+            assert split.ann_file == 'target/train_regions.txt'
+            assert split.image_label_file == \
+                'target/image_labels_regions.txt'
+            slic = [t for t in split.pipeline
+                    if t.type == 'SuperpixelSLIC'][0]
+            assert slic.cache_dir == root + '/superpixels'
+
+
 TABLE_2 = {
     # row: (discriminator, pseudo labels, L_S on them, SRT, class-balanced,
     #       superpixels)
@@ -79,8 +114,9 @@ TABLE_2 = {
 
 # Tables 3 and 4 (urban): the rows of Table 2 but Ours-woPL and Ours-woCB,
 # each with its own source and the 16/13-class means for SYNTHIA.
-ROWS = [(f'kvasir2cvc/{row}_deeplabv3-mnv2-os16_2k.py',
-         'kvasir2cvc/bl-al_deeplabv3-mnv2-os16_2k.py', row)
+ROWS = [(f'{benchmark}/{row}_deeplabv3-mnv2-os16_2k.py',
+         f'{benchmark}/bl-al_deeplabv3-mnv2-os16_2k.py', row)
+        for benchmark in ('kvasir2cvc', 'kvasir2colondb')
         for row in sorted(TABLE_2)] + [
             (f'{benchmark}/{row}_deeplabv3-r50-d8_512x512_10k.py',
              f'{benchmark}/bl-al_deeplabv3-r50-d8_512x512_10k.py', row)

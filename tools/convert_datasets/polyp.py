@@ -1,11 +1,13 @@
-"""Convert Kvasir-SEG (source) and CVC-ClinicDB (target) to mmseg-srt's layout.
+"""Convert Kvasir-SEG (source) and CVC-ClinicDB or CVC-ColonDB (target) to
+mmseg-srt's layout.
 
-Input: the layout of ``../shared/data/polyp`` (see its README)::
+Input: one folder holding the datasets (see README.md, "Real data")::
 
     SRC/Kvasir-SEG/images/<name>.jpg, masks/<name>.jpg,
                    source_train.txt, source_val.txt
     SRC/CVC-ClinicDB/images/<n>.jpg, masks/<n>.jpg,
                      target_train.txt, target_test.txt
+    SRC/CVC-ColonDB/images/<n>.jpg, masks/<n>.png, (the same split files)
 
 Output: the :class:`mmseg_srt.datasets.WeakSegDataset` layout::
 
@@ -19,36 +21,55 @@ Output: the :class:`mmseg_srt.datasets.WeakSegDataset` layout::
 
 Target training masks are written too, for the oracle and for measuring
 pseudo labels; the weakly-supervised configs never read them (their target
-training split has ``with_seg_map=False``).
+training split has ``with_seg_map=False``). ``--regions`` adds labelled
+regions of the target training frames (``weak_regions.py`` beside this file:
+``target/train_regions.txt``, ``image_labels_regions.txt``).
 
 Usage::
 
-    python tools/convert_datasets/polyp.py ../shared/data/polyp data/kvasir2cvc
+    python tools/convert_datasets/polyp.py POLYP_FOLDER data/kvasir2cvc
+    python tools/convert_datasets/polyp.py POLYP_FOLDER data/kvasir2colondb \
+        --target CVC-ColonDB --regions
 """
 import argparse
 import json
 import os
 import os.path as osp
 import shutil
+import sys
 from functools import partial
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from weak_regions import add_region_arguments, make_regions  # noqa: E402
+
 CLASSES = ('normal', 'lesion')
-DOMAINS = (
-    # (input folder, output folder, {output split: input split file})
-    ('Kvasir-SEG', 'source', {
-        'train': 'source_train.txt',
-        'val': 'source_val.txt'
-    }),
-    ('CVC-ClinicDB', 'target', {
-        'train': 'target_train.txt',
-        'test': 'target_test.txt'
-    }),
-)
+SOURCE = 'Kvasir-SEG'
+# target dataset -> the suffix of its masks
+TARGETS = {'CVC-ClinicDB': '.jpg', 'CVC-ColonDB': '.png'}
+
+
+def domains(target: str) -> tuple:
+    """(input folder, output folder, mask suffix, {output split: input
+    split file}) of the source and of ``target``."""
+    if target not in TARGETS:
+        raise ValueError(f'unknown target {target!r}: one of '
+                         f'{sorted(TARGETS)}')
+    return (
+        (SOURCE, 'source', '.jpg', {
+            'train': 'source_train.txt',
+            'val': 'source_val.txt'
+        }),
+        (target, 'target', TARGETS[target], {
+            'train': 'target_train.txt',
+            'test': 'target_test.txt'
+        }),
+    )
+
 # Splits whose image-level labels are written (the weak annotation).
 IMAGE_LABEL_SPLITS = {'source': ('train', 'val'), 'target': ('train', )}
 
@@ -63,11 +84,11 @@ def read_split(path: str) -> List[str]:
     return names
 
 
-def convert_pair(name: str, in_dir: str, out_dir: str,
-                 threshold: int) -> Tuple[str, List[int]]:
+def convert_pair(name: str, in_dir: str, out_dir: str, threshold: int,
+                 mask_suffix: str = '.jpg') -> Tuple[str, List[int]]:
     """Copy one image, binarise its mask; return its image-level labels."""
     image_path = osp.join(in_dir, 'images', name + '.jpg')
-    mask_path = osp.join(in_dir, 'masks', name + '.jpg')
+    mask_path = osp.join(in_dir, 'masks', name + mask_suffix)
     for path in (image_path, mask_path):
         if not osp.isfile(path):
             raise FileNotFoundError(
@@ -88,17 +109,26 @@ def convert_pair(name: str, in_dir: str, out_dir: str,
     return name, [int(k) for k in np.unique(labels)]
 
 
-def convert(src: str, out: str, nproc: int = 1, threshold: int = 128) -> dict:
-    """Convert both domains; returns per-split image and pixel counts."""
+def convert(src: str,
+            out: str,
+            nproc: int = 1,
+            threshold: int = 128,
+            target: str = 'CVC-ClinicDB',
+            regions: Optional[dict] = None) -> dict:
+    """Convert both domains; returns per-split image counts.
+
+    ``regions``: keyword arguments of :func:`weak_regions.make_regions`
+    (size, grid, min_fraction, margin) to add labelled target regions.
+    """
     if not osp.isdir(src):
         raise FileNotFoundError(f'input folder {src} not found')
     summary = {}
-    for in_name, domain, splits in DOMAINS:
+    for in_name, domain, mask_suffix, splits in domains(target):
         in_dir = osp.join(src, in_name)
         if not osp.isdir(in_dir):
             raise FileNotFoundError(
-                f'{in_dir} not found: expected {src} to hold Kvasir-SEG/ and '
-                'CVC-ClinicDB/ (see ../shared/data/polyp/README.md)')
+                f'{in_dir} not found: expected {src} to hold {SOURCE}/ and '
+                f'{target}/ (see README.md, "Real data")')
         out_dir = osp.join(out, domain)
         os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
         os.makedirs(osp.join(out_dir, 'masks'), exist_ok=True)
@@ -107,7 +137,7 @@ def convert(src: str, out: str, nproc: int = 1, threshold: int = 128) -> dict:
             names = read_split(osp.join(in_dir, split_file))
             work = partial(
                 convert_pair, in_dir=in_dir, out_dir=out_dir,
-                threshold=threshold)
+                threshold=threshold, mask_suffix=mask_suffix)
             print(f'{domain}/{split}: {len(names)} images from {in_dir}')
             if nproc > 1:
                 converted = track_parallel_progress(work, names, nproc)
@@ -123,12 +153,16 @@ def convert(src: str, out: str, nproc: int = 1, threshold: int = 128) -> dict:
             summary[f'{domain}/{split}'] = len(names)
         with open(osp.join(out_dir, 'image_labels.txt'), 'w') as f:
             f.write('\n'.join(label_lines) + '\n')
+    if regions is not None:
+        counts = make_regions(out, num_classes=len(CLASSES), **regions)
+        summary['target/train_regions'] = counts['frames'] + counts['regions']
+        summary['target regions'] = counts
     with open(osp.join(out, 'meta.json'), 'w') as f:
         json.dump(
             dict(
                 classes=list(CLASSES),
-                source='Kvasir-SEG',
-                target='CVC-ClinicDB',
+                source=SOURCE,
+                target=target,
                 mask_threshold=threshold,
                 splits=summary),
             f,
@@ -138,9 +172,18 @@ def convert(src: str, out: str, nproc: int = 1, threshold: int = 128) -> dict:
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Convert Kvasir-SEG -> CVC-ClinicDB for mmseg-srt')
-    parser.add_argument('src', help='folder holding Kvasir-SEG/, CVC-ClinicDB/')
+        description='Convert Kvasir-SEG -> CVC-ClinicDB or CVC-ColonDB for '
+        'mmseg-srt')
+    parser.add_argument('src', help='folder holding Kvasir-SEG/ and the '
+                        'target dataset')
     parser.add_argument('out', help='output folder, e.g. data/kvasir2cvc')
+    parser.add_argument('--target', default='CVC-ClinicDB',
+                        choices=sorted(TARGETS), help='target dataset')
+    parser.add_argument('--regions', action='store_true',
+                        help='add labelled regions of the target training '
+                        'frames (weak labels that vary; the --region-* '
+                        'options set the rule)')
+    add_region_arguments(parser)
     parser.add_argument('--nproc', type=int, default=1,
                         help='worker processes')
     parser.add_argument('--threshold', type=int, default=128,
@@ -150,7 +193,13 @@ def parse_args():
 
 def main():
     args = parse_args()
-    summary = convert(args.src, args.out, args.nproc, args.threshold)
+    regions = dict(
+        size=args.region_size,
+        grid=args.region_grid,
+        min_fraction=args.region_min_fraction,
+        margin=args.region_margin) if args.regions else None
+    summary = convert(args.src, args.out, args.nproc, args.threshold,
+                      args.target, regions)
     print(json.dumps(summary, indent=2))
 
 
