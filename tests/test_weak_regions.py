@@ -63,12 +63,17 @@ def test_region_labels_by_hand(regions):
     # rows 0-9, columns 10-19: no polyp inside, but the large one starts
     # at row 10, within the 2 px margin -> ambiguous
     assert label((0, 10, 10, 20)) is None
-    assert label((0, 7, 7, 17)) == [0]  # the closest polyp is 3 px away
-    # rows 10-19, columns 0-9: only the sliver's neighbour... the sliver is
-    # at (10, 9): 1 px < 5 px -> ambiguous, dropped
+    # rows 0-6, columns 8-17: the closest polyp pixel (column 5) is 3 px
+    # away, outside the margin
+    assert label((0, 8, 7, 18)) == [0]
+    assert label((0, 7, 7, 17)) is None  # column 5 is 2 px away: ambiguous
+    # rows 10-19, columns 0-9 hold the 1 px sliver at (10, 9): < 5 px of
+    # polyp, so neither present nor absent -> dropped
     assert label((10, 0, 20, 10)) is None
-    assert label((10, 12, 20, 20)) == [1]  # all polyp: no normal pixel
-    assert label((11, 13, 19, 19)) == [1]
+    # all polyp, but normal mucosa 2 px left of it: normal is ambiguous
+    assert label((10, 12, 20, 20)) is None
+    all_polyp = np.ones((20, 20), np.uint8)
+    assert regions.region_label(all_polyp, (5, 5, 15, 15), 2, 0.05, 2) == [1]
     ignored = mask.copy()
     ignored[0, 0] = 255
     assert regions.region_label(ignored, (0, 0, 10, 10), 2, 0.05, 2) is None
