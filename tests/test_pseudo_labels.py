@@ -1,14 +1,17 @@
 """Pseudo labels (Eq. 5, Algorithms 1-2) against literal loops from the
 paper (tests/reference_algorithms.py) and hand-worked cases."""
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
+                                            pass_shares,
                                             refine_with_superpixels,
                                             thresholds_from_histograms)
-from mmseg_srt.models.pseudo_labels.class_balanced_thresholds import \
-    accumulate_histograms
+from mmseg_srt.models.pseudo_labels.class_balanced_thresholds import (
+    LOG_CONFIDENCE_MAX, accumulate_histograms)
 from tests.reference_algorithms import (IGNORE, algorithm1_thresholds,
                                         algorithm2_refine, eq5_labels)
 
@@ -174,6 +177,89 @@ def test_histogram_thresholds_within_one_bin_of_algorithm1(portion):
             assert got[k] == 1.0  # no pseudo labels for that class
         else:
             assert got[k] <= exact[k] < got[k] + 1 / num_bins + 1e-6, k
+
+
+def _saturated_probs(rng, images=4, height=30, width=40):
+    """Two-class maps whose confidences crowd in [0.999, 1): 1 - P spread
+    log-uniformly over 1e-3 .. 1e-7, as a trained model's are."""
+    complement = 10.0**-rng.uniform(3, 7, size=(images, height, width))
+    lesion = rng.random((images, height, width)) < 0.3
+    confident = 1.0 - complement
+    probs = np.stack([np.where(lesion, complement, confident),
+                      np.where(lesion, confident, complement)], axis=1)
+    return probs.astype(np.float32)
+
+
+@pytest.mark.parametrize('portion', [0.25, 0.55])
+def test_log_histogram_matches_an_exact_sort_on_saturated_confidences(
+        portion):
+    """On confidences in [0.999, 1) Algorithm 1's linear bins put every
+    threshold at 0.999 (every pixel passes, whatever p); the log bins give
+    the exact sort's threshold to within one bin, i.e. 1 - P within
+    exp(LOG_CONFIDENCE_MAX / num_bins) = 1.7 %, and pass p of each class."""
+    rng = np.random.default_rng(3)
+    probs = _saturated_probs(rng)
+    exact = algorithm1_thresholds(list(probs), 2, portion)
+    num_bins = 1000
+    got = {}
+    for scale in ('linear', 'log'):
+        histograms = torch.zeros(2, num_bins, dtype=torch.long)
+        for image in torch.from_numpy(probs):
+            max_probs, predicted = image.max(dim=0)
+            accumulate_histograms(histograms, max_probs.flatten(),
+                                  predicted.flatten(), scale)
+        got[scale] = thresholds_from_histograms(histograms, portion,
+                                                scale=scale)
+    assert torch.allclose(got['linear'], torch.tensor(0.999))
+    ratio = math.exp(LOG_CONFIDENCE_MAX / num_bins)
+    for k in range(2):
+        # the lower edge of the bin that holds the exact answer: 1 - P of
+        # the threshold is at most one bin's ratio above the exact one
+        # (float32 spacing near 1 adds up to 6e-8 either way)
+        low, high = 1 - float(exact[k]), 1 - float(got['log'][k])
+        assert low - 6e-8 <= high <= low * ratio + 6e-8, k
+    tensor = torch.from_numpy(probs)
+    for scale, tolerance in (('linear', None), ('log', 0.01)):
+        shares = pass_shares(tensor, got[scale])
+        if tolerance is None:
+            assert (shares > 0.99).all()  # p is not what passes
+        else:
+            assert torch.allclose(shares, torch.full((2, ), portion,
+                                                     dtype=shares.dtype),
+                                  atol=tolerance)
+
+
+def test_pass_shares_by_hand():
+    # 1 image, 2 classes, 4 pixels: predicted 0, 0, 0, 1 with confidences
+    # 0.9, 0.6, 0.8 (class 0) and 0.7 (class 1); thresholds 0.75, 0.75
+    probs = torch.tensor([[[[0.9, 0.6], [0.8, 0.3]],
+                           [[0.1, 0.4], [0.2, 0.7]]]])
+    shares = pass_shares(probs, torch.tensor([0.75, 0.75]))
+    assert torch.allclose(shares, torch.tensor([2 / 3, 0.0],
+                                               dtype=shares.dtype))
+    valid = torch.tensor([[[True, True], [False, True]]])
+    shares = pass_shares(probs, torch.tensor([0.75, 0.5]), valid)
+    assert torch.allclose(shares, torch.tensor([0.5, 1.0],
+                                               dtype=shares.dtype))
+    assert torch.isnan(pass_shares(probs[:, :, :1, :1],
+                                   torch.tensor([0.5, 0.5]))[1])
+
+
+def test_generator_with_log_scale_keeps_p_on_saturated_confidences():
+    """The generator, fed saturated maps for one epoch, then labels p of the
+    next epoch's pixels of each class: the linear reading labels all."""
+    rng = np.random.default_rng(4)
+    probs = torch.from_numpy(_saturated_probs(rng, images=8))
+    for scale, expected in (('log', 0.25), ('linear', 1.0)):
+        generator = PseudoLabelGenerator(
+            num_classes=2, superpixel_refinement=False,
+            histogram_scale=scale, samples_per_epoch=8)
+        generator(probs)  # epoch 0: statistics only
+        labels = generator(probs, observe=False)
+        labelled = (labels != IGNORE).double().mean()
+        assert abs(float(labelled) - expected) < 0.01, scale
+    with pytest.raises(ValueError, match='histogram_scale'):
+        PseudoLabelGenerator(num_classes=2, histogram_scale='sqrt')
 
 
 def test_global_threshold_for_wocb():

@@ -11,26 +11,71 @@ threshold is the lower edge of the bin that holds the element of rank
 ``floor((1 - p) * length)`` of the ascending sort, so it lies within one bin
 width below the exact answer. Histograms add up, so under DDP an all-reduce
 (sum) gives every rank the statistics of the whole set.
+
+Softmax confidences of a trained segmentor crowd near 1, where equal bins
+over [0, 1] cannot tell 0.9991 from 0.99999: the threshold sticks at the top
+bin's lower edge and no longer selects a portion p. ``scale='log'`` (not in
+the paper) bins ``-log(1 - P)`` instead, equal bins over [0,
+``LOG_CONFIDENCE_MAX``], so that each bin spans the same *ratio* of
+``1 - P``: with 1000 bins a threshold's ``1 - exp(-lambda)`` is within 1.7 %
+of the exact one at any confidence a float32 softmax can express.
 """
+import math
+
 import torch
 from torch import Tensor
 
 #: Threshold of a class that no pixel was predicted as: no pseudo label of
 #: that class until it is predicted again (Eq. 5 needs P_k > threshold).
 EMPTY_CLASS_THRESHOLD = 1.0
+#: -log(1 - P) of the largest float32 below 1 (1 - 2^-24): the top of the
+#: log scale. Saturated confidences (P == 1.0) land in the top bin.
+LOG_CONFIDENCE_MAX = 24 * math.log(2)
+SCALES = ('linear', 'log')
 
 
-def accumulate_histograms(histograms: Tensor, max_probs: Tensor,
-                          predicted: Tensor) -> None:
+def _check_scale(scale: str) -> None:
+    if scale not in SCALES:
+        raise ValueError(f'histogram scale must be one of {SCALES}, got '
+                         f'{scale!r}')
+
+
+def confidence_bins(max_probs: Tensor, num_bins: int,
+                    scale: str = 'linear') -> Tensor:
+    """The bin of each confidence: equal bins of P over [0, 1] (``linear``,
+    Algorithm 1's values) or of ``-log(1 - P)`` (``log``)."""
+    _check_scale(scale)
+    if scale == 'linear':
+        positions = max_probs
+    else:
+        complement = (1.0 - max_probs.double()).clamp_(min=2.0**-24)
+        positions = -torch.log(complement) / LOG_CONFIDENCE_MAX
+    return (positions * num_bins).long().clamp_(0, num_bins - 1)
+
+
+def bin_lower_edge(index: int, num_bins: int, scale: str = 'linear') -> float:
+    """The confidence P at the lower edge of bin ``index``."""
+    _check_scale(scale)
+    if scale == 'linear':
+        return index / num_bins
+    return 1.0 - math.exp(-index / num_bins * LOG_CONFIDENCE_MAX)
+
+
+def accumulate_histograms(histograms: Tensor,
+                          max_probs: Tensor,
+                          predicted: Tensor,
+                          scale: str = 'linear') -> None:
     """Add pixels to ``histograms`` (K, num_bins), in place.
 
     Args:
         histograms: Per-class counts of maximum probabilities.
         max_probs: (N,) maximum class probability of each pixel (Alg. 1, M_j).
         predicted: (N,) the argmax class of each pixel (Alg. 1, L_j).
+        scale: What the bins are equal in: ``linear`` P or ``log``
+            ``-log(1 - P)``.
     """
     num_classes, num_bins = histograms.shape
-    bins = (max_probs * num_bins).long().clamp_(0, num_bins - 1)
+    bins = confidence_bins(max_probs, num_bins, scale)
     flat = predicted.long() * num_bins + bins
     histograms += torch.bincount(
         flat, minlength=num_classes * num_bins).view_as(histograms).to(
@@ -43,7 +88,9 @@ def rank_of_portion(length: int, portion: float) -> int:
     return min(int((1.0 - portion) * length), length - 1)
 
 
-def threshold_from_histogram(histogram: Tensor, portion: float) -> float:
+def threshold_from_histogram(histogram: Tensor,
+                             portion: float,
+                             scale: str = 'linear') -> float:
     """exp(-lambda) for one histogram (num_bins,): the lower edge of the bin
     holding the element of rank ``(1 - p) * length``."""
     length = int(histogram.sum())
@@ -52,20 +99,43 @@ def threshold_from_histogram(histogram: Tensor, portion: float) -> float:
     rank = rank_of_portion(length, portion)
     cumulative = histogram.cumsum(0)
     bin_index = int(torch.searchsorted(cumulative, rank, right=True))
-    return bin_index / histogram.numel()
+    return bin_lower_edge(bin_index, histogram.numel(), scale)
 
 
-def thresholds_from_histograms(histograms: Tensor, portion: float,
-                               class_balanced: bool = True) -> Tensor:
+def thresholds_from_histograms(histograms: Tensor,
+                               portion: float,
+                               class_balanced: bool = True,
+                               scale: str = 'linear') -> Tensor:
     """Thresholds exp(-lambda_k) for all K classes (K,).
 
     With ``class_balanced=False`` (the paper's woCB ablation) one threshold,
     from all pixels of all classes together, serves every class.
     """
     if class_balanced:
-        values = [threshold_from_histogram(h, portion) for h in histograms]
+        values = [
+            threshold_from_histogram(h, portion, scale) for h in histograms
+        ]
     else:
-        values = [threshold_from_histogram(histograms.sum(0), portion)
-                  ] * len(histograms)
+        values = [
+            threshold_from_histogram(histograms.sum(0), portion, scale)
+        ] * len(histograms)
     return torch.tensor(values, dtype=torch.float32)
+
+
+def pass_shares(probs: Tensor, thresholds: Tensor,
+                valid: Tensor = None) -> Tensor:
+    """Per class k, the share of the pixels predicted as k whose P_k exceeds
+    ``thresholds[k]`` (what Algorithm 1 means to be p); NaN for a class no
+    pixel is predicted as. ``probs`` (B, K, H, W), ``valid`` (B, H, W)."""
+    max_probs, predicted = probs.max(dim=1)
+    if valid is not None:
+        max_probs, predicted = max_probs[valid], predicted[valid]
+    passed = max_probs > thresholds.to(max_probs)[predicted]
+    num_classes = probs.shape[1]
+    predicted = predicted.flatten()
+    total = torch.bincount(predicted, minlength=num_classes).double()
+    above = torch.bincount(
+        predicted[passed.flatten()], minlength=num_classes).double()
+    return torch.where(total > 0, above / total.clamp(min=1),
+                       torch.full_like(total, float('nan')))
 

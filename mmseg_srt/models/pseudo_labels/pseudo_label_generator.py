@@ -47,7 +47,7 @@ from mmengine.dist import all_reduce
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD,
+from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         accumulate_histograms,
                                         thresholds_from_histograms)
 from .superpixel_refinement import refine_with_superpixels
@@ -67,8 +67,14 @@ class PseudoLabelGenerator(nn.Module):
         superpixel_refinement: Algorithm 2's voting; False is ablation woSP.
         in_place_refinement: Algorithm 2's raster-order in-place update
             (literal); False votes on the initial labels only.
-        num_bins: Histogram bins over [0, 1]; thresholds are within
-            ``1 / num_bins`` of the exact sorted answer.
+        num_bins: Histogram bins; with ``histogram_scale='linear'``
+            thresholds are within ``1 / num_bins`` of the exact sorted
+            answer.
+        histogram_scale: ``'linear'``: bins equal in P over [0, 1]
+            (Algorithm 1's values); ``'log'``: bins equal in -log(1 - P),
+            which resolve the confidences near 1 where a trained model's
+            pixels crowd (not in the paper; see
+            :mod:`.class_balanced_thresholds`).
         samples_per_epoch: Target samples per rank in one epoch; None lets
             ``PseudoLabelHook`` set it from the dataloader.
         use_image_labels: Never assign a class that the image's image-level
@@ -85,6 +91,7 @@ class PseudoLabelGenerator(nn.Module):
                  superpixel_refinement: bool = True,
                  in_place_refinement: bool = True,
                  num_bins: int = 1000,
+                 histogram_scale: str = 'linear',
                  samples_per_epoch: Optional[int] = None,
                  use_image_labels: bool = False,
                  ignore_index: int = 255) -> None:
@@ -95,6 +102,9 @@ class PseudoLabelGenerator(nn.Module):
                 raise ValueError(f'{name} must be in (0, 1], got {value}')
         if portion_step < 0:
             raise ValueError(f'portion_step must be >= 0, got {portion_step}')
+        if histogram_scale not in SCALES:
+            raise ValueError(f'histogram_scale must be one of {SCALES}, got '
+                             f'{histogram_scale!r}')
         if samples_per_epoch is not None and samples_per_epoch < 1:
             raise ValueError('samples_per_epoch must be positive, got '
                              f'{samples_per_epoch}')
@@ -106,6 +116,7 @@ class PseudoLabelGenerator(nn.Module):
         self.superpixel_refinement = superpixel_refinement
         self.in_place_refinement = in_place_refinement
         self.num_bins = num_bins
+        self.histogram_scale = histogram_scale
         self.samples_per_epoch = samples_per_epoch
         self.use_image_labels = use_image_labels
         self.ignore_index = ignore_index
@@ -218,7 +229,7 @@ class PseudoLabelGenerator(nn.Module):
             max_probs, predicted = max_probs[valid], predicted[valid]
         batch_histograms = torch.zeros_like(self.histograms)
         accumulate_histograms(batch_histograms, max_probs.flatten(),
-                              predicted.flatten())
+                              predicted.flatten(), self.histogram_scale)
         all_reduce(batch_histograms, op='sum')
         self.histograms += batch_histograms
         self.samples_seen += probs.shape[0]
@@ -232,7 +243,8 @@ class PseudoLabelGenerator(nn.Module):
         portion = self.portion_of_epoch(int(self.epoch))
         self.class_thresholds.copy_(
             thresholds_from_histograms(self.histograms.cpu(), portion,
-                                       self.class_balanced))
+                                       self.class_balanced,
+                                       self.histogram_scale))
         self.portion.fill_(portion)
         self.histograms.zero_()
         self.epoch += 1
@@ -242,7 +254,8 @@ class PseudoLabelGenerator(nn.Module):
         return (f'num_classes={self.num_classes}, '
                 f'portion={self.portion_start}+{self.portion_step}/epoch'
                 f'<={self.portion_max}, class_balanced={self.class_balanced},'
-                f' superpixel_refinement={self.superpixel_refinement}')
+                f' superpixel_refinement={self.superpixel_refinement}, '
+                f'histogram_scale={self.histogram_scale!r}')
 
 
 def samples_per_epoch_of(dataset_length: int, world_size: int) -> int:

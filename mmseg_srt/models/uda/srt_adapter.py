@@ -51,7 +51,7 @@ from torch import Tensor, nn
 
 from ..decode_heads.cls_refined_aspp_head import HeadOutputs
 from ..losses.adversarial_loss import SOURCE_LABEL, TARGET_LABEL
-from ..pseudo_labels import stack_superpixels
+from ..pseudo_labels import pass_shares, stack_superpixels
 
 
 class DomainOutputs(NamedTuple):
@@ -417,8 +417,14 @@ class SRTAdapter(BaseModel):
             generator = self.pseudo_labeler
             logs = {'pl.portion': generator.portion.clone() * 100}
             if generator.has_thresholds:
+                # The share of each class's predicted pixels that pass its
+                # threshold, on the predictions it is applied to: p, if
+                # Algorithm 1's statistics still describe the model.
+                shares = pass_shares(probs, generator.class_thresholds, valid)
                 for k, threshold in enumerate(generator.class_thresholds):
                     logs[f'pl.threshold.{k}'] = threshold.clone()
+                    if not torch.isnan(shares[k]):
+                        logs[f'pl.pass_share.{k}'] = shares[k].float() * 100
             labels = generator(
                 probs,
                 valid=valid,
