@@ -39,7 +39,8 @@ from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import (BaseModel, ExponentialMovingAverage,
+                            is_model_wrapper)
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner.checkpoint import get_state_dict
 from mmengine.structures import PixelData
@@ -171,6 +172,15 @@ class SRTAdapter(BaseModel):
             pseudo-label generator (the BL+AL+SRT row), S2's argmax.
         pseudo_label_loss: Train L_S's target term on the pseudo labels;
             False keeps them for the SRT centroids only (ablation Ours-woPL).
+        teacher_momentum: Make the pseudo labels (and so the SRT target
+            centroids) from a teacher: an exponential moving average of the
+            segmentor's weights, ``teacher = (1 - m) * teacher + m *
+            segmentor`` after every segmentor step (mmengine's
+            ``ExponentialMovingAverage``; DAFormer's alpha 0.999 is m =
+            0.001), in eval mode. Not in the paper: a model that averages
+            its recent past makes steadier labels than the one being
+            trained on them. None: the segmentor's own predictions (the
+            paper).
         discriminator_input: ``'input'`` upsamples the logits to the input
             size before the softmax D reads (as AdaptSegNet); ``'logits'``
             keeps the head's resolution (cheaper).
@@ -192,6 +202,7 @@ class SRTAdapter(BaseModel):
                  pseudo_labeler: OptConfigType = None,
                  srt_loss: OptConfigType = None,
                  pseudo_label_loss: bool = True,
+                 teacher_momentum: Optional[float] = None,
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -236,6 +247,18 @@ class SRTAdapter(BaseModel):
             srt_loss.setdefault('feature_channels', head.channels)
             srt_loss.setdefault('ignore_index', head.ignore_index)
             self.srt_loss = MODELS.build(srt_loss)
+        self.teacher = None
+        if teacher_momentum is not None:
+            if not 0.0 < teacher_momentum <= 1.0:
+                raise ValueError('teacher_momentum must be in (0, 1], got '
+                                 f'{teacher_momentum}')
+            if self.pseudo_labeler is None:
+                raise ValueError('teacher_momentum makes pseudo labels: it '
+                                 'needs a pseudo_labeler')
+            # A copy of the segmentor whose weights are buffers of the
+            # average: saved and resumed with the model, never optimised.
+            self.teacher = ExponentialMovingAverage(
+                self.segmentor, momentum=teacher_momentum)
 
     def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
         """Keys without the DDP wrappers' ``module.``: ``segmentor.*`` and
@@ -349,7 +372,8 @@ class SRTAdapter(BaseModel):
             target_labels = None
             if self.pseudo_labeler is not None:
                 target_labels, pl_logs = self._pseudo_labels(
-                    target, target_out.head.seg_logits)
+                    target, self._teacher_logits(target)
+                    if self._teacher_ready else target_out.head.seg_logits)
                 losses.update(pl_logs)
             if self.pseudo_labeler is not None and self.pseudo_label_loss:
                 losses.update(
@@ -374,6 +398,8 @@ class SRTAdapter(BaseModel):
                     self.adversarial_loss(fooled, SOURCE_LABEL))
         loss, log_vars = self.parse_losses(losses)
         segmentor_optim.update_params(loss)
+        if self.teacher is not None:
+            self.teacher.update_parameters(self.segmentor_module)
 
         # 2. The discriminator, on detached maps (Eq. 6).
         if self.discriminator is not None:
@@ -385,6 +411,24 @@ class SRTAdapter(BaseModel):
                     self._probabilities(target_out.head.seg_logits.detach(),
                                         target['inputs'])))
         return log_vars
+
+    @property
+    def _teacher_ready(self) -> bool:
+        """The teacher holds an average once it was updated (its first
+        update copies the segmentor)."""
+        return self.teacher is not None and int(self.teacher.steps) > 0
+
+    @torch.no_grad()
+    def _teacher_logits(self, target: dict) -> Tensor:
+        teacher = self.teacher.module
+        was_training = teacher.training
+        teacher.eval()
+        try:
+            features = teacher.extract_feat(target['inputs'])
+            return decode_head_outputs(teacher.decode_head,
+                                       features).seg_logits
+        finally:
+            teacher.train(was_training)
 
     def _pseudo_labels(self, target: dict, seg_logits: Tensor
                        ) -> Tuple[Tensor, Dict[str, Tensor]]:

@@ -1,0 +1,100 @@
+"""The EMA teacher of SRTAdapter (teacher_momentum, not in the paper):
+its update against a hand computation over real training steps, and resume
+restoring it."""
+import pytest
+import torch
+
+from mmseg_srt.utils import load_checkpoint_safely
+
+from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
+
+MOMENTUM = 0.25
+# an epoch per step: pseudo labels (made by the teacher) from step 2 on
+TEACHER = ('model.update(teacher_momentum={m}, '
+           'pseudo_labeler=dict(samples_per_epoch=2))').format(m=MOMENTUM)
+
+
+def _segmentor(state):
+    return {
+        k[len('segmentor.'):]: v
+        for k, v in state.items() if k.startswith('segmentor.')
+    }
+
+
+def _teacher(state):
+    return {
+        k[len('teacher.module.'):]: v
+        for k, v in state.items() if k.startswith('teacher.module.')
+    }
+
+
+def _train(config, work_dir, *extra):
+    return run_tool(
+        ['tools/train.py',
+         str(config), '--work-dir',
+         str(work_dir), *extra])
+
+
+def test_teacher_is_the_moving_average_of_the_segmentor(
+        tmp_path, tiny_endosynth):
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=3, checkpoint_interval=1,
+        extra=TEACHER)
+    work_dir = tmp_path / 'work'
+    _train(config, work_dir)
+    states = [
+        load_checkpoint_safely(str(checkpoint_path(work_dir, i)))['state_dict']
+        for i in (1, 2, 3)
+    ]
+    # By hand: the first update copies the segmentor; then
+    # teacher_n = (1 - m) * teacher_{n-1} + m * segmentor_n.
+    expected = dict(_segmentor(states[0]))
+    for n, state in enumerate(states):
+        student, teacher = _segmentor(state), _teacher(state)
+        assert teacher.keys() == student.keys()
+        for key, value in student.items():
+            if n > 0 and value.is_floating_point() and 'running' not in key:
+                expected[key] = (1 - MOMENTUM) * expected[key] + \
+                    MOMENTUM * value
+            elif n > 0:
+                expected[key] = value  # buffers (BN statistics) are copied
+            torch.testing.assert_close(
+                teacher[key], expected[key], rtol=0, atol=1e-6,
+                msg=f'step {n + 1}: {key}')
+        assert int(state['teacher.steps']) == n + 1
+    # the average lags: it is not the segmentor at the last step
+    last = _segmentor(states[-1])
+    assert any(not torch.allclose(_teacher(states[-1])[k], last[k])
+               for k in last if last[k].is_floating_point())
+
+
+def test_resume_restores_the_teacher(tmp_path, tiny_endosynth):
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=4, extra=TEACHER)
+    straight = tmp_path / 'straight'
+    _train(config, straight)
+    resumed = tmp_path / 'resumed'
+    _train(config, resumed, '--cfg-options', 'train_cfg.max_iters=2')
+    _train(config, resumed, '--resume')
+    end = load_checkpoint_safely(str(checkpoint_path(resumed, 4)))
+    reference = load_checkpoint_safely(str(checkpoint_path(straight, 4)))
+    teacher, expected = _teacher(end['state_dict']), _teacher(
+        reference['state_dict'])
+    assert teacher.keys() == expected.keys()
+    for key in teacher:
+        torch.testing.assert_close(teacher[key], expected[key], rtol=0,
+                                   atol=1e-6, msg=key)
+    assert int(end['state_dict']['teacher.steps']) == 4
+
+
+def test_teacher_needs_pseudo_labels_and_a_valid_momentum():
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    import mmseg_srt  # noqa: F401
+    from .conftest import REPO
+    cfg = Config.fromfile(str(REPO / 'configs/srt_endosynth.py')).model
+    with pytest.raises(ValueError, match='teacher_momentum must be'):
+        MODELS.build(dict(cfg, teacher_momentum=1.5))
+    with pytest.raises(ValueError, match='needs a pseudo_labeler'):
+        MODELS.build(dict(cfg, teacher_momentum=0.01, pseudo_labeler=None))
