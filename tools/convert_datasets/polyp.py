@@ -45,7 +45,8 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from weak_regions import add_region_arguments, make_regions  # noqa: E402
+from weak_regions import (add_region_arguments, make_regions,  # noqa: E402
+                          read_pair)
 
 CLASSES = ('normal', 'lesion')
 SOURCE = 'Kvasir-SEG'
@@ -89,20 +90,7 @@ def convert_pair(name: str, in_dir: str, out_dir: str, threshold: int,
     """Copy one image, binarise its mask; return its image-level labels."""
     image_path = osp.join(in_dir, 'images', name + '.jpg')
     mask_path = osp.join(in_dir, 'masks', name + mask_suffix)
-    for path in (image_path, mask_path):
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'{path} not found: images and masks come in pairs')
-    image = cv2.imread(image_path, cv2.IMREAD_UNCHANGED)
-    mask = cv2.imread(mask_path, cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise ValueError(f'{image_path} is not a readable image')
-    if mask is None:
-        raise ValueError(f'{mask_path} is not a readable image')
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f'{mask_path} is {mask.shape[1]}x{mask.shape[0]} '
-                         f'but {image_path} is {image.shape[1]}x'
-                         f'{image.shape[0]}')
+    _, mask = read_pair(image_path, mask_path, cv2.IMREAD_GRAYSCALE)
     labels = (mask >= threshold).astype(np.uint8)
     shutil.copyfile(image_path, osp.join(out_dir, 'images', name + '.jpg'))
     cv2.imwrite(osp.join(out_dir, 'masks', name + '.png'), labels)

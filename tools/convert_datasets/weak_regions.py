@@ -45,6 +45,26 @@ import numpy as np
 Box = Tuple[int, int, int, int]  # y0, x0, y1, x1
 
 
+def read_pair(image_path: str, mask_path: str,
+              mask_flags: int = cv2.IMREAD_UNCHANGED) -> tuple:
+    """An image (BGR) and its mask, read with errors that name the file: a
+    missing or unreadable one, or a mask whose size is not the image's."""
+    for path in (image_path, mask_path):
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path} not found: images and masks come in pairs')
+    image = cv2.imread(image_path, cv2.IMREAD_COLOR)
+    mask = cv2.imread(mask_path, mask_flags)
+    for path, array in ((image_path, image), (mask_path, mask)):
+        if array is None:
+            raise ValueError(f'{path} is not a readable image')
+    if mask.shape[:2] != image.shape[:2]:
+        raise ValueError(
+            f'{mask_path} is {mask.shape[1]}x{mask.shape[0]} but '
+            f'{image_path} is {image.shape[1]}x{image.shape[0]}')
+    return image, mask
+
+
 def region_boxes(height: int, width: int, size: float, grid: int) -> List[Box]:
     """The ``grid`` x ``grid`` regions of ``size`` x the frame, row by row."""
     if not 0 < size <= 1:
@@ -119,18 +139,9 @@ def make_regions(data_root: str,
     regions, region_lines = [], []
     counts = dict(frames=len(names), regions=0, background_only=0, dropped=0)
     for name in names:
-        image_path = osp.join(target, 'images', name + '.jpg')
-        mask_path = osp.join(target, 'masks', name + '.png')
-        image = cv2.imread(image_path, cv2.IMREAD_COLOR)
-        mask = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
-        if image is None:
-            raise FileNotFoundError(f'{image_path} missing or unreadable')
-        if mask is None:
-            raise FileNotFoundError(f'{mask_path} missing or unreadable')
-        if mask.shape != image.shape[:2]:
-            raise ValueError(
-                f'{mask_path} is {mask.shape[1]}x{mask.shape[0]} but '
-                f'{image_path} is {image.shape[1]}x{image.shape[0]}')
+        image, mask = read_pair(
+            osp.join(target, 'images', name + '.jpg'),
+            osp.join(target, 'masks', name + '.png'))
         for index, box in enumerate(
                 region_boxes(mask.shape[0], mask.shape[1], size, grid)):
             labels = region_label(mask, box, num_classes, min_fraction,
