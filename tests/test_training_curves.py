@@ -44,6 +44,12 @@ def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
     for step in range(2, 7):
         for k in (0, 1):
             assert 0 < curves[step][f'curves/pl.threshold.{k}'] <= 1
+        # the share of each predicted class that passes its threshold
+        assert any(f'curves/pl.pass_share.{k}' in curves[step]
+                   for k in (0, 1))
+        for k in (0, 1):
+            share = curves[step].get(f'curves/pl.pass_share.{k}', 0)
+            assert 0 <= share <= 100
     # The last distances are those of the centroids the checkpoint holds.
     state = load_checkpoint_safely(str(checkpoint_path(work_dir, 6)))
     state = state['state_dict']
@@ -72,3 +78,27 @@ def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
              if line.strip()[:1].isdigit() and '-' in line.split()[0]}
     assert float(table['1-2'][column]) == pytest.approx(12.5)
     assert float(table['3-4'][column]) == pytest.approx(32.5)
+
+
+def test_pass_share_summary_by_hand(tmp_path):
+    """plot_curves' fidelity table from a hand-written scalars.json: class
+    0 passes 25, 35, 30 % at p = 25, 25, 30 %: deviations 0, +10, 0
+    points, median 0, 10th/90th percentile 0 and +8 (numpy's linear
+    interpolation), two of three steps within +-5."""
+    rows = [
+        {'curves/pl.portion': 0.0, 'step': 1},
+        {'curves/pl.portion': 25.0, 'curves/pl.pass_share.0': 25.0,
+         'step': 2},
+        {'curves/pl.portion': 25.0, 'curves/pl.pass_share.0': 35.0,
+         'step': 3},
+        {'curves/pl.portion': 30.0, 'curves/pl.pass_share.0': 30.0,
+         'step': 4},
+    ]
+    scalars = tmp_path / 'scalars.json'
+    scalars.write_text('\n'.join(json.dumps(row) for row in rows) + '\n')
+    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
+                       str(tmp_path / 'curves.png')])
+    line = next(line for line in result.stdout.splitlines()
+                if line.strip().startswith('pl.pass_share.0'))
+    assert line.split() == ['pl.pass_share.0', '3', '+0.0', '[', '+0.0,',
+                            '+8.0]', '66.7', '%']

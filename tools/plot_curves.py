@@ -9,7 +9,9 @@ the loss terms; p and the labelled share of target pixels; the class
 thresholds exp(-lambda_k); the SRT centroid distance per class; the
 discriminator's accuracy; validation mIoU and per-class IoU. Prints a table
 with one row per pseudo-label epoch (``--epoch-iters`` iterations, e.g.
-ceil(target images / batch size)), means over the epoch.
+ceil(target images / batch size)), means over the epoch, and, when the run
+logged ``pl.pass_share.<k>``, how far each class's share of pixels that pass
+its threshold strayed from p over the run (Algorithm 1's fidelity).
 """
 import argparse
 import glob
@@ -24,7 +26,8 @@ import numpy as np
 PANELS = (
     ('loss terms', r'^(src|tgt)\.decode\.loss_\w+$|^srt\.loss_srt$|'
      r'^adv\.loss_adv$|^disc\.loss_disc_\w+$', False),
-    ('p and labelled target pixels (%)', r'^pl\.(portion|labelled)$', False),
+    ('p, labelled and passing target pixels (%)',
+     r'^pl\.(portion|labelled|pass_share\.\d+)$', False),
     ('class thresholds exp(-lambda_k)', r'^pl\.threshold\.\d+$', False),
     ('SRT centroid distance ||C^s_k - C^t_k||', r'^srt\.distance\.\d+$',
      False),
@@ -113,6 +116,32 @@ def epoch_table(curves, epoch_iters: int) -> List[dict]:
     return rows
 
 
+def pass_share_summary(curves) -> List[dict]:
+    """Per class, the pass share's deviation from the p of the same step
+    (percentage points): median, 10th and 90th percentile, and the share
+    of steps within +-5 points."""
+    if 'pl.portion' not in curves:
+        return []
+    portion = dict(zip(*curves['pl.portion']))
+    rows = []
+    for name in sorted(n for n in curves if n.startswith('pl.pass_share.')):
+        steps, values = curves[name]
+        deviation = np.array(
+            [v - portion[s] for s, v in zip(steps, values) if s in portion])
+        if deviation.size == 0:
+            continue
+        low, median, high = np.percentile(deviation, [10, 50, 90])
+        rows.append(
+            dict(
+                name=name,
+                steps=int(deviation.size),
+                median=float(median),
+                p10=float(low),
+                p90=float(high),
+                within_5=float(np.mean(np.abs(deviation) <= 5) * 100)))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('work_dir', help='a work dir or a scalars.json')
@@ -147,6 +176,14 @@ def main():
         for row in epoch_table(curves, args.epoch_iters):
             print(f'{row["iterations"]:>10s}  ' + '  '.join(
                 f'{row.get(c, float("nan")):18.4f}' for c in columns))
+    summary = pass_share_summary(curves)
+    if summary:
+        print('pass share - p (points): class, steps, median [10th, 90th '
+              'percentile], steps within +-5')
+    for row in summary:
+        print(f'{row["name"]:>18s}  {row["steps"]:6d}  {row["median"]:+7.1f} '
+              f'[{row["p10"]:+6.1f}, {row["p90"]:+6.1f}]  '
+              f'{row["within_5"]:5.1f} %')
     for row in validation:
         print(f'validation at {row["step"]}: mIoU {row["mIoU"]:.2f}')
 
