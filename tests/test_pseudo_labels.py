@@ -262,6 +262,27 @@ def test_generator_with_log_scale_keeps_p_on_saturated_confidences():
         PseudoLabelGenerator(num_classes=2, histogram_scale='sqrt')
 
 
+def test_silent_class_keeps_its_threshold_only_when_asked():
+    """Epoch 0 predicts both classes; epoch 1 only class 0. By hand: class
+    1's threshold after epoch 1 is the empty 1.0 (no label ever again), or
+    with keep_silent_thresholds its epoch-0 value."""
+    both = torch.tensor([[[[0.9, 0.2]], [[0.1, 0.8]]]])  # (1, 2, 1, 2)
+    only_normal = torch.tensor([[[[0.9, 0.7]], [[0.1, 0.3]]]])
+    for keep in (False, True):
+        generator = PseudoLabelGenerator(
+            num_classes=2, superpixel_refinement=False, num_bins=10,
+            samples_per_epoch=1, keep_silent_thresholds=keep)
+        generator(both)
+        # one pixel per class: rank 0 -> the lower edges of bins 9 and 8
+        assert generator.class_thresholds.tolist() == pytest.approx(
+            [0.9, 0.8])
+        generator(only_normal)
+        assert float(generator.class_thresholds[1]) == pytest.approx(
+            0.8 if keep else 1.0)
+        # class 0: 0.7, 0.9 at p = 30 %: rank int(0.7 * 2) = 1 -> 0.9
+        assert float(generator.class_thresholds[0]) == pytest.approx(0.9)
+
+
 def test_global_threshold_for_wocb():
     rng = np.random.default_rng(2)
     probs = random_probs(rng, 3, 3, 10, 10)

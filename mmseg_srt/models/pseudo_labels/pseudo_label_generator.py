@@ -79,6 +79,11 @@ class PseudoLabelGenerator(nn.Module):
             ``PseudoLabelHook`` set it from the dataloader.
         use_image_labels: Never assign a class that the image's image-level
             labels say is absent (not in the paper; off by default).
+        keep_silent_thresholds: A class no pixel was predicted as during an
+            epoch keeps its previous threshold instead of the empty 1.0
+            (which would give it no pseudo label until the model predicts
+            it again without any: a class that falls silent stays silent).
+            Not in the paper; off by default.
         ignore_index: Label of pixels without a pseudo label.
     """
 
@@ -94,6 +99,7 @@ class PseudoLabelGenerator(nn.Module):
                  histogram_scale: str = 'linear',
                  samples_per_epoch: Optional[int] = None,
                  use_image_labels: bool = False,
+                 keep_silent_thresholds: bool = False,
                  ignore_index: int = 255) -> None:
         super().__init__()
         for name, value in (('portion_start', portion_start),
@@ -119,6 +125,7 @@ class PseudoLabelGenerator(nn.Module):
         self.histogram_scale = histogram_scale
         self.samples_per_epoch = samples_per_epoch
         self.use_image_labels = use_image_labels
+        self.keep_silent_thresholds = keep_silent_thresholds
         self.ignore_index = ignore_index
         self.register_buffer('histograms',
                              torch.zeros(num_classes, num_bins,
@@ -241,10 +248,13 @@ class PseudoLabelGenerator(nn.Module):
         """Algorithm 1 on the epoch's statistics (of all ranks), then a
         fresh histogram for the next epoch."""
         portion = self.portion_of_epoch(int(self.epoch))
-        self.class_thresholds.copy_(
-            thresholds_from_histograms(self.histograms.cpu(), portion,
-                                       self.class_balanced,
-                                       self.histogram_scale))
+        thresholds = thresholds_from_histograms(self.histograms.cpu(),
+                                                portion, self.class_balanced,
+                                                self.histogram_scale)
+        if self.keep_silent_thresholds:
+            silent = self.histograms.sum(dim=1).cpu() == 0
+            thresholds[silent] = self.class_thresholds.cpu()[silent]
+        self.class_thresholds.copy_(thresholds)
         self.portion.fill_(portion)
         self.histograms.zero_()
         self.epoch += 1
