@@ -1,5 +1,5 @@
 # Stabilised self-training, NOT the paper: its pseudo labels and SRT loss
-# (./srt.py) with three changes, each a documented option (README of each
+# (./srt.py) with four changes, each a documented option (README of each
 # benchmark for what they measure):
 #   - Algorithm 1's statistics on a log scale (histogram_scale='log'): the
 #     thresholds resolve confidences near 1, so a threshold passes p of its
@@ -7,6 +7,8 @@
 #   - the image-label veto (use_image_labels): a class an image's labels say
 #     is absent gets no pseudo label there (weak labels that vary: a region
 #     labelled {normal} holds no polyp);
+#   - a class predicted nowhere during an epoch keeps its last threshold
+#     (keep_silent_thresholds) instead of never getting a label again;
 #   - pseudo labels from an EMA teacher of the segmentor (the adapter's
 #     teacher_momentum): m = 0.01 averages about the last 100 steps; set it
 #     per schedule (DAFormer's 0.001 is for 40k iterations).
@@ -15,5 +17,6 @@
 #                srt_loss={{_base_.srt_loss}},
 #                teacher_momentum={{_base_.teacher_momentum}})
 _base_ = ['./srt.py']
-pseudo_labeler = dict(histogram_scale='log', use_image_labels=True)
+pseudo_labeler = dict(
+    histogram_scale='log', use_image_labels=True, keep_silent_thresholds=True)
 teacher_momentum = 0.01
