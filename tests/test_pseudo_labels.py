@@ -283,6 +283,70 @@ def test_silent_class_keeps_its_threshold_only_when_asked():
         assert float(generator.class_thresholds[0]) == pytest.approx(0.9)
 
 
+def _two_class_maps(rng, low, high, images=2, size=20):
+    """Class 0 everywhere, its confidence uniform in [low, high)."""
+    confidence = rng.uniform(low, high, size=(images, size, size))
+    return torch.from_numpy(
+        np.stack([confidence, 1 - confidence], axis=1).astype(np.float32))
+
+
+def test_running_statistics_follow_a_model_that_moved():
+    """Epoch 0's confidences lie in [0.5, 0.7), epoch 1's in [0.8, 1.0):
+    the model grew more confident. Thresholds of the previous epoch (the
+    paper's) then pass every pixel of epoch 1 instead of p = 25 %; running
+    statistics with a short memory pass p again within a few steps."""
+    shares = {}
+    for statistics in ('epoch', 'running'):
+        rng = np.random.default_rng(5)
+        generator = PseudoLabelGenerator(
+            num_classes=2, superpixel_refinement=False,
+            samples_per_epoch=40, statistics=statistics, running_samples=4)
+        for _ in range(20):  # epoch 0: 20 steps of 2 images
+            generator(_two_class_maps(rng, 0.5, 0.7))
+        assert float(generator.portion) == pytest.approx(0.25)
+        passed = []
+        for _ in range(10):  # the first half of epoch 1
+            probs = _two_class_maps(rng, 0.8, 1.0)
+            passed.append(float(pass_shares(
+                probs, generator.class_thresholds)[0]))
+            generator(probs)
+        shares[statistics] = passed
+    assert all(share == 1.0 for share in shares['epoch'])
+    # after 4 steps (8 samples, twice the memory) the old confidences weigh
+    # e^-2 of the counts... and after 10 steps almost nothing
+    assert abs(shares['running'][-1] - 0.25) < 0.05
+    assert shares['running'][0] == 1.0  # the first step still lags
+
+
+def test_running_statistics_equal_a_literal_decayed_sort():
+    """The running thresholds against a literal reference: every pixel
+    seen so far, weighted by exp(-samples since / memory), sorted, and
+    the weighted (1 - p) quantile taken (within one bin)."""
+    rng = np.random.default_rng(6)
+    generator = PseudoLabelGenerator(
+        num_classes=2, superpixel_refinement=False, num_bins=1000,
+        samples_per_epoch=6, statistics='running', running_samples=3)
+    seen = []  # (step, confidences of class 0)
+    for step in range(10):
+        probs = _two_class_maps(rng, 0.5 + 0.03 * step, 0.6 + 0.03 * step)
+        generator(probs)
+        seen.append((step, probs[:, 0].flatten().numpy()))
+    # epochs of 3 steps (6 samples, 2 per step) end at steps 2, 5, 8 with
+    # p = 25, 30, 35 %; step 9 recomputes at 35 %. A batch's counts decay
+    # by exp(-2 / 3) at every later step.
+    assert float(generator.portion) == pytest.approx(0.35)
+    values = np.concatenate([v for _, v in seen])
+    weights = np.concatenate([
+        np.full(v.size, math.exp(-2 * (9 - step) / 3)) for step, v in seen
+    ])
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    rank = int(0.65 * int(cumulative[-1]))
+    exact = values[order][np.searchsorted(cumulative, rank, side='right')]
+    got = float(generator.class_thresholds[0])
+    assert got <= exact < got + 1 / 1000 + 1e-6
+
+
 def test_global_threshold_for_wocb():
     rng = np.random.default_rng(2)
     probs = random_probs(rng, 3, 3, 10, 10)
@@ -406,17 +470,25 @@ def test_missing_epoch_length_and_superpixels_raise_clear_errors():
         generator(torch.rand(1, 2, 4, 4).softmax(1))
 
 
-def test_state_survives_a_state_dict_round_trip():
-    """p, thresholds, the running histograms and the epoch position."""
+@pytest.mark.parametrize('statistics', ['epoch', 'running'])
+def test_state_survives_a_state_dict_round_trip(statistics):
+    """p, thresholds, the histograms (decaying ones too) and the epoch
+    position."""
     generator = PseudoLabelGenerator(
-        num_classes=3, superpixel_refinement=False, samples_per_epoch=3)
+        num_classes=3, superpixel_refinement=False, samples_per_epoch=3,
+        statistics=statistics)
     for _ in range(4):
         generator(torch.rand(2, 3, 5, 5).softmax(1))
     restored = PseudoLabelGenerator(
-        num_classes=3, superpixel_refinement=False, samples_per_epoch=3)
+        num_classes=3, superpixel_refinement=False, samples_per_epoch=3,
+        statistics=statistics)
     restored.load_state_dict(generator.state_dict())
-    for name in ('histograms', 'class_thresholds', 'portion', 'epoch',
-                 'samples_seen'):
+    names = ['histograms', 'class_thresholds', 'portion', 'epoch',
+             'samples_seen']
+    if statistics == 'running':
+        names.append('running_histograms')
+        assert generator.running_histograms.sum() > 0
+    for name in names:
         assert torch.equal(getattr(restored, name), getattr(generator, name))
     # 8 samples, epochs of 3: two epochs ended (p 25%, then 30%), 2 seen.
     assert float(restored.portion) == pytest.approx(0.3)

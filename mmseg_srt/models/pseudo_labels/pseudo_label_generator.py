@@ -26,6 +26,13 @@ statistics yet, so it assigns no pseudo labels: the model first learns from
 the source (and D), as self-paced learning (Eq. 3) starts from confident
 predictions of a trained model.
 
+``statistics='running'`` (not in the paper) answers the other half of that
+trade-off: the thresholds follow the model that uses them. Next to the
+epoch's histograms it keeps histograms whose counts decay by
+``exp(-batch / running_samples)`` per step, and recomputes the thresholds
+from them after every step (a K x num_bins cumulative sum), at the p of the
+current epoch; the epoch still sets p and when the first labels come.
+
 An epoch is ``samples_per_epoch`` target samples per rank, counted in whole
 batches; ``PseudoLabelHook`` sets it to ``ceil(len(target) / world_size)``,
 the target sampler's pass, for iteration-based loops too.
@@ -79,6 +86,13 @@ class PseudoLabelGenerator(nn.Module):
             ``PseudoLabelHook`` set it from the dataloader.
         use_image_labels: Never assign a class that the image's image-level
             labels say is absent (not in the paper; off by default).
+        statistics: ``'epoch'``: thresholds from the previous epoch's
+            predictions, fixed for an epoch (Algorithm 1 as the paper runs
+            it); ``'running'``: recomputed after every step from decaying
+            histograms of the recent predictions (not in the paper).
+        running_samples: The memory of ``'running'`` statistics in target
+            samples per rank (counts decay by e every this many); None: one
+            epoch.
         keep_silent_thresholds: A class no pixel was predicted as during an
             epoch keeps its previous threshold instead of the empty 1.0
             (which would give it no pseudo label until the model predicts
@@ -99,6 +113,8 @@ class PseudoLabelGenerator(nn.Module):
                  histogram_scale: str = 'linear',
                  samples_per_epoch: Optional[int] = None,
                  use_image_labels: bool = False,
+                 statistics: str = 'epoch',
+                 running_samples: Optional[int] = None,
                  keep_silent_thresholds: bool = False,
                  ignore_index: int = 255) -> None:
         super().__init__()
@@ -111,6 +127,12 @@ class PseudoLabelGenerator(nn.Module):
         if histogram_scale not in SCALES:
             raise ValueError(f'histogram_scale must be one of {SCALES}, got '
                              f'{histogram_scale!r}')
+        if statistics not in ('epoch', 'running'):
+            raise ValueError("statistics must be 'epoch' or 'running', got "
+                             f'{statistics!r}')
+        if running_samples is not None and running_samples < 1:
+            raise ValueError('running_samples must be positive, got '
+                             f'{running_samples}')
         if samples_per_epoch is not None and samples_per_epoch < 1:
             raise ValueError('samples_per_epoch must be positive, got '
                              f'{samples_per_epoch}')
@@ -126,6 +148,8 @@ class PseudoLabelGenerator(nn.Module):
         self.samples_per_epoch = samples_per_epoch
         self.use_image_labels = use_image_labels
         self.keep_silent_thresholds = keep_silent_thresholds
+        self.statistics = statistics
+        self.running_samples = running_samples
         self.ignore_index = ignore_index
         self.register_buffer('histograms',
                              torch.zeros(num_classes, num_bins,
@@ -133,6 +157,10 @@ class PseudoLabelGenerator(nn.Module):
         self.register_buffer(
             'class_thresholds',
             torch.full((num_classes, ), EMPTY_CLASS_THRESHOLD))
+        if statistics == 'running':
+            self.register_buffer(
+                'running_histograms',
+                torch.zeros(num_classes, num_bins, dtype=torch.float64))
         self.register_buffer('portion', torch.tensor(0.0))
         self.register_buffer('epoch', torch.tensor(0, dtype=torch.long))
         self.register_buffer('samples_seen', torch.tensor(0,
@@ -240,25 +268,39 @@ class PseudoLabelGenerator(nn.Module):
         all_reduce(batch_histograms, op='sum')
         self.histograms += batch_histograms
         self.samples_seen += probs.shape[0]
+        if self.statistics == 'running':
+            memory = self.running_samples or self.samples_per_epoch
+            self.running_histograms.mul_(
+                math.exp(-probs.shape[0] / memory)).add_(batch_histograms)
         if int(self.samples_seen) >= self.samples_per_epoch:
             self.end_epoch()
+        elif self.statistics == 'running' and self.has_thresholds:
+            self._set_thresholds(self.running_histograms,
+                                 float(self.portion))
 
     @torch.no_grad()
     def end_epoch(self) -> None:
         """Algorithm 1 on the epoch's statistics (of all ranks), then a
         fresh histogram for the next epoch."""
         portion = self.portion_of_epoch(int(self.epoch))
-        thresholds = thresholds_from_histograms(self.histograms.cpu(),
-                                                portion, self.class_balanced,
-                                                self.histogram_scale)
-        if self.keep_silent_thresholds:
-            silent = self.histograms.sum(dim=1).cpu() == 0
-            thresholds[silent] = self.class_thresholds.cpu()[silent]
-        self.class_thresholds.copy_(thresholds)
+        self._set_thresholds(
+            self.running_histograms
+            if self.statistics == 'running' else self.histograms, portion)
         self.portion.fill_(portion)
         self.histograms.zero_()
         self.epoch += 1
         self.samples_seen -= self.samples_per_epoch
+
+    def _set_thresholds(self, histograms: Tensor, portion: float) -> None:
+        """Algorithm 1 on ``histograms`` at ``portion``."""
+        histograms = histograms.cpu()
+        thresholds = thresholds_from_histograms(histograms, portion,
+                                                self.class_balanced,
+                                                self.histogram_scale)
+        if self.keep_silent_thresholds:
+            silent = histograms.sum(dim=1) == 0
+            thresholds[silent] = self.class_thresholds.cpu()[silent]
+        self.class_thresholds.copy_(thresholds)
 
     def extra_repr(self) -> str:
         return (f'num_classes={self.num_classes}, '
