@@ -99,12 +99,14 @@ def test_colondb_rows_are_the_clinicdb_rows_on_other_data(name):
 
 
 @pytest.mark.parametrize('benchmark', ['kvasir2cvc', 'kvasir2colondb'])
-def test_srt_plus_is_the_paper_preset_with_four_options(benchmark):
+def test_srt_plus_is_the_paper_preset_with_five_options(benchmark):
     folder = REPO / 'configs' / benchmark
     plus = Config.fromfile(str(folder / 'srt-plus_deeplabv3-mnv2-os16_2k.py'))
     paper = Config.fromfile(str(folder / 'srt_deeplabv3-mnv2-os16_2k.py'))
     assert plus.model.pop('teacher_momentum') == 0.01
     assert plus.model.pseudo_labeler.pop('histogram_scale') == 'log'
+    assert plus.model.pseudo_labeler.pop('statistics') == 'running'
+    assert plus.model.pseudo_labeler.pop('running_samples') == 400
     assert plus.model.pseudo_labeler.pop('use_image_labels') is True
     assert plus.model.pseudo_labeler.pop('keep_silent_thresholds') is True
     assert plus.model == paper.model

@@ -1,6 +1,7 @@
 # Ours+ (not the paper): the full method with the stabilised self-training
-# of configs/_base_/uda/srt_plus.py (log-scale Algorithm 1 statistics, the
-# image-label veto, thresholds kept for silent classes, an EMA teacher), mu 1 as the paper preset here.
+# of configs/_base_/uda/srt_plus.py (log-scale, running Algorithm 1
+# statistics, the image-label veto, thresholds kept for silent classes, an
+# EMA teacher), mu 1 as the paper preset here.
 _base_ = ['./bl-al_deeplabv3-mnv2-os16_2k.py', '../_base_/uda/srt_plus.py']
 model = dict(
     pseudo_labeler={{_base_.pseudo_labeler}},

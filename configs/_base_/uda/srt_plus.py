@@ -1,9 +1,13 @@
 # Stabilised self-training, NOT the paper: its pseudo labels and SRT loss
-# (./srt.py) with four changes, each a documented option (README of each
+# (./srt.py) with five changes, each a documented option (README of each
 # benchmark for what they measure):
 #   - Algorithm 1's statistics on a log scale (histogram_scale='log'): the
 #     thresholds resolve confidences near 1, so a threshold passes p of its
 #     class instead of all of it;
+#   - thresholds that follow the model using them (statistics='running'):
+#     recomputed every step from histograms whose counts decay by e every
+#     running_samples target samples (400: about the teacher's 100 steps at
+#     batch 4), instead of fixed for an epoch from the previous one;
 #   - the image-label veto (use_image_labels): a class an image's labels say
 #     is absent gets no pseudo label there (weak labels that vary: a region
 #     labelled {normal} holds no polyp);
@@ -18,5 +22,9 @@
 #                teacher_momentum={{_base_.teacher_momentum}})
 _base_ = ['./srt.py']
 pseudo_labeler = dict(
-    histogram_scale='log', use_image_labels=True, keep_silent_thresholds=True)
+    histogram_scale='log',
+    statistics='running',
+    running_samples=400,
+    use_image_labels=True,
+    keep_silent_thresholds=True)
 teacher_momentum = 0.01
