@@ -77,19 +77,23 @@ def generator_of(model, num_classes: int) -> PseudoLabelGenerator:
 
 
 def collect_thresholds(model, dataset, portion: float,
-                       num_classes: int) -> Dict[bool, torch.Tensor]:
-    """Algorithm 1 over the whole dataset: class-balanced and global."""
-    histograms = torch.zeros(num_classes, 1000, dtype=torch.long)
+                       generator: PseudoLabelGenerator
+                       ) -> Dict[bool, torch.Tensor]:
+    """Algorithm 1 over the whole dataset, with the generator's bins and
+    scale: class-balanced and global."""
+    histograms = torch.zeros_like(generator.histograms, device='cpu')
+    scale = generator.histogram_scale
     progress = ProgressBar(len(dataset))
     for index in range(len(dataset)):
         probs = infer(model, dataset[index]).probs
         max_probs, predicted = probs.max(dim=1)
-        accumulate_histograms(histograms, max_probs.flatten(),
-                              predicted.flatten())
+        accumulate_histograms(histograms, max_probs.flatten().cpu(),
+                              predicted.flatten().cpu(), scale)
         progress.update()
     print()
     return {
-        balanced: thresholds_from_histograms(histograms, portion, balanced)
+        balanced: thresholds_from_histograms(histograms, portion, balanced,
+                                             scale)
         for balanced in (True, False)
     }
 
@@ -175,7 +179,7 @@ def main():
         name = osp.splitext(osp.basename(checkpoint))[0]
         print(f'{name}: Algorithm 1 over {len(dataset)} images, '
               f'p = {portion:.2f}')
-        thresholds = collect_thresholds(model, dataset, portion, num_classes)
+        thresholds = collect_thresholds(model, dataset, portion, generator)
         print(f'{name}: class thresholds '
               f'{[round(float(t), 3) for t in thresholds[True]]}, global '
               f'{float(thresholds[False][0]):.3f}')
