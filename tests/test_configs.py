@@ -98,11 +98,15 @@ def test_colondb_rows_are_the_clinicdb_rows_on_other_data(name):
             assert slic.cache_dir == root + '/superpixels'
 
 
-@pytest.mark.parametrize('benchmark', ['kvasir2cvc', 'kvasir2colondb'])
-def test_srt_plus_is_the_paper_preset_with_five_options(benchmark):
+@pytest.mark.parametrize('benchmark,suffix', [
+    ('kvasir2cvc', 'deeplabv3-mnv2-os16_2k'),
+    ('kvasir2colondb', 'deeplabv3-mnv2-os16_2k'),
+    ('endosynth', 'deeplabv3-r18tiny_1.5k'),
+])
+def test_srt_plus_is_the_paper_preset_with_five_options(benchmark, suffix):
     folder = REPO / 'configs' / benchmark
-    plus = Config.fromfile(str(folder / 'srt-plus_deeplabv3-mnv2-os16_2k.py'))
-    paper = Config.fromfile(str(folder / 'srt_deeplabv3-mnv2-os16_2k.py'))
+    plus = Config.fromfile(str(folder / f'srt-plus_{suffix}.py'))
+    paper = Config.fromfile(str(folder / f'srt_{suffix}.py'))
     assert plus.model.pop('teacher_momentum') == 0.01
     assert plus.model.pseudo_labeler.pop('histogram_scale') == 'log'
     assert plus.model.pseudo_labeler.pop('statistics') == 'running'

@@ -115,7 +115,8 @@ def test_results_table_tool_writes_and_checks_the_readme(tmp_path):
     run_tool(['tools/results_table.py', metafile, '--check'])
 
 
-@pytest.mark.parametrize('benchmark', ['kvasir2cvc', 'kvasir2colondb'])
+@pytest.mark.parametrize('benchmark',
+                         ['endosynth', 'kvasir2cvc', 'kvasir2colondb'])
 def test_benchmark_readmes_are_generated_from_their_metafiles(benchmark):
     """The shipped tables are what the metafile gives, not typed."""
     folder = REPO / 'configs' / benchmark
