@@ -176,3 +176,37 @@ def test_sweep_names_a_missing_config(tmp_path):
     ], expect_ok=False)
     assert result.returncode != 0 and 'nope.py not found' in result.stderr
 
+
+
+def test_stopped_sweep_ends_its_trainings(tmp_path, tiny_endosynth):
+    """SIGTERM (e.g. from `timeout`) ends the training a sweep started, not
+    only the sweep, and leaves the run to resume."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    config = write_tiny_config(tmp_path, tiny_endosynth, max_iters=10000,
+                               checkpoint_interval=2)
+    work_root = tmp_path / 'work'
+    sweep = subprocess.Popen(
+        [sys.executable, str(REPO / 'tools/sweep.py'), str(config),
+         '--seeds', '0', '--metafile', str(tmp_path / 'metafile.yaml'),
+         '--work-root', str(work_root)],
+        cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    work_dir = work_root / 'tiny_endosynth' / 'seed0'
+    log = work_dir / 'sweep.log'
+    deadline = time.time() + 300
+    while not (work_dir / 'last_checkpoint').exists():
+        assert time.time() < deadline and sweep.poll() is None
+        time.sleep(1)
+    sweep.send_signal(signal.SIGTERM)
+    output, _ = sweep.communicate(timeout=120)
+    assert sweep.returncode == 1 and 'stopping' in output
+    size = log.stat().st_size
+    time.sleep(5)
+    assert log.stat().st_size == size  # nothing trains on
+    assert 'tiny_endosynth_seed0 (resumable)' in run_tool(
+        ['tools/sweep.py', str(config), '--seeds', '0', '--metafile',
+         str(tmp_path / 'metafile.yaml'), '--work-root', str(work_root),
+         '--dry-run']).stdout

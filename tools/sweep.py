@@ -27,8 +27,10 @@ import json
 import os
 import os.path as osp
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import List, Optional
@@ -38,6 +40,23 @@ from mmengine.config import Config, DictAction
 from mmseg_srt.utils.model_zoo import add_run, find_run, load_metafile
 
 TOOLS = osp.dirname(osp.abspath(__file__))
+
+
+class STOP:
+    """Set by SIGTERM or SIGINT: the running trainings are terminated (they
+    resume from their last checkpoint next time) and no run starts."""
+    requested = False
+    processes: set = set()
+    lock = threading.Lock()
+
+    @classmethod
+    def handler(cls, signum, frame) -> None:
+        with cls.lock:
+            cls.requested = True
+            for process in cls.processes:
+                process.terminate()
+        print(f'[sweep] stopping (signal {signum}): running jobs end, '
+              'the next sweep resumes them', flush=True)
 ITERATION = re.compile(r'Iter\(train\)\s*\[\s*(\d+)/\s*(\d+)\]')
 
 
@@ -139,12 +158,19 @@ class Run:
         log.flush()
         # command[1] is 'tools/<tool>.py', as recorded; run this checkout's
         # tool from the caller's directory, where the paths point.
-        code = subprocess.call(
-            [sys.executable,
-             osp.join(TOOLS, osp.basename(command[1])), *command[2:]],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env)
+        with STOP.lock:
+            if STOP.requested:
+                raise RuntimeError(f'{self.name}: the sweep was stopped')
+            process = subprocess.Popen(
+                [sys.executable,
+                 osp.join(TOOLS, osp.basename(command[1])), *command[2:]],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env)
+            STOP.processes.add(process)
+        code = process.wait()
+        with STOP.lock:
+            STOP.processes.discard(process)
         if code != 0:
             raise RuntimeError(f'{self.name}: {" ".join(command)} exited '
                                f'{code}; see {self.log}')
@@ -261,6 +287,8 @@ def main():
         print(f'[sweep]   {run.name} ({run.state}) in {run.work_dir}')
     if args.dry_run or not runs:
         return
+    signal.signal(signal.SIGTERM, STOP.handler)
+    signal.signal(signal.SIGINT, STOP.handler)
     failed = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         pending = {}
