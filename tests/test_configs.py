@@ -64,7 +64,25 @@ def test_oracle_trains_on_target_masks():
 
 
 COLONDB_ROWS = sorted(
-    p.name for p in (REPO / 'configs/kvasir2colondb').glob('*.py'))
+    p.name for p in (REPO / 'configs/kvasir2colondb').glob('*.py')
+    if (REPO / 'configs/kvasir2cvc' / p.name).is_file())
+
+
+@pytest.mark.parametrize('name', sorted(
+    p.name for p in (REPO / 'configs/kvasir2colondb').glob('*_4k.py')))
+def test_colondb_4k_rows_continue_their_2k_rows(name):
+    """A 4k config is its 2k namesake run on: the same model, data and
+    learning rate at every step of the first 2k iterations."""
+    long = Config.fromfile(str(REPO / 'configs/kvasir2colondb' / name))
+    short = Config.fromfile(
+        str(REPO / 'configs/kvasir2colondb' / name.replace('_4k', '_2k')))
+    for key in ('model', 'train_dataloader', 'optim_wrapper', 'randomness'):
+        assert long.get(key) == short.get(key), key
+    assert (long.train_cfg.max_iters, short.train_cfg.max_iters) == (4000,
+                                                                     2000)
+    (decay, ), (short_decay, ) = long.param_scheduler, short.param_scheduler
+    assert decay.end == 4000
+    assert dict(decay, end=None) == dict(short_decay, end=None)
 
 
 @pytest.mark.parametrize('name', COLONDB_ROWS)

@@ -282,9 +282,10 @@ def main():
             runs.append(
                 Run(config, seed, work_root, args.threads, args.cfg_options))
     print(f'[sweep] {skipped} run(s) already in {args.metafile}; '
-          f'{len(runs)} to go:')
+          f'{len(runs)} to go:', flush=True)
     for run in runs:
-        print(f'[sweep]   {run.name} ({run.state}) in {run.work_dir}')
+        print(f'[sweep]   {run.name} ({run.state}) in {run.work_dir}',
+              flush=True)
     if args.dry_run or not runs:
         return
     signal.signal(signal.SIGTERM, STOP.handler)
