@@ -177,7 +177,6 @@ def test_sweep_names_a_missing_config(tmp_path):
     assert result.returncode != 0 and 'nope.py not found' in result.stderr
 
 
-
 def test_stopped_sweep_ends_its_trainings(tmp_path, tiny_endosynth):
     """SIGTERM (e.g. from `timeout`) ends the training a sweep started, not
     only the sweep, and leaves the run to resume."""

@@ -57,6 +57,8 @@ class STOP:
                 process.terminate()
         print(f'[sweep] stopping (signal {signum}): running jobs end, '
               'the next sweep resumes them', flush=True)
+
+
 ITERATION = re.compile(r'Iter\(train\)\s*\[\s*(\d+)/\s*(\d+)\]')
 
 
@@ -186,8 +188,8 @@ class Run:
         return {
             key: round(float(value), 2)
             for key, value in metrics.items()
-            if isinstance(value, (int, float)) and key not in ('time',
-                                                                'data_time')
+            if isinstance(value, (int, float))
+            and key not in ('time', 'data_time')
         }
 
     def record(self, metrics: dict, collection: str) -> dict:

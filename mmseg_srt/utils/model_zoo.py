@@ -87,8 +87,8 @@ def dump_metafile(data: dict, path: str) -> None:
 def row_key(entry: dict) -> tuple:
     """What makes a table row: the config and its ``Cfg Options``, of a
     model entry or of a ``Rows`` entry."""
-    options = (entry.get('Metadata') or {}).get('Cfg Options',
-                                                 entry.get('Cfg Options'))
+    metadata = entry.get('Metadata') or {}
+    options = metadata.get('Cfg Options', entry.get('Cfg Options'))
     return entry['Config'], options or ''
 
 
@@ -209,4 +209,3 @@ def replace_table(readme_text: str, table: str, readme: str) -> str:
                          f'{TABLE_START}\n{TABLE_END}\nwhere the table goes')
     return (readme_text[:start + len(TABLE_START)] + '\n\n' + table + '\n' +
             readme_text[end:])
-

@@ -71,6 +71,7 @@ def domains(target: str) -> tuple:
         }),
     )
 
+
 # Splits whose image-level labels are written (the weak annotation).
 IMAGE_LABEL_SPLITS = {'source': ('train', 'val'), 'target': ('train', )}
 

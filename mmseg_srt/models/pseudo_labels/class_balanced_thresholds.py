@@ -138,4 +138,3 @@ def pass_shares(probs: Tensor, thresholds: Tensor,
         predicted[passed.flatten()], minlength=num_classes).double()
     return torch.where(total > 0, above / total.clamp(min=1),
                        torch.full_like(total, float('nan')))
-
