@@ -17,7 +17,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
-from common import load_config, median_times
+from common import add_runtime_arguments, load_config, median_times, runtime
 
 
 def parse_args():
@@ -25,6 +25,7 @@ def parse_args():
     parser.add_argument('--config', default='configs/srt_kvasir2cvc.py')
     parser.add_argument('--repeats', type=int, default=20)
     parser.add_argument('--frames', type=int, default=4)
+    add_runtime_arguments(parser)
     return parser.parse_args()
 
 
@@ -40,6 +41,11 @@ def build(model_cfg):
 
 def main():
     args = parse_args()
+    with runtime(args):
+        measure(args)
+
+
+def measure(args):
     cfg = load_config(args.config)
     refined_cfg = segmentor_cfg(cfg)
     if refined_cfg.decode_head.type != 'ClsRefinedASPPHead':
@@ -60,9 +66,12 @@ def main():
             for batch in batches:
                 model.test_step(batch)
 
-    times = median_times({name: (lambda m: lambda: run(m))(model)
-                          for name, model in models.items()},
-                         repeats=args.repeats)
+    times = median_times(
+        {
+            name: (lambda m: lambda: run(m))(model)
+            for name, model in models.items()
+        },
+        repeats=args.repeats)
     shape = batches[0]['inputs'][0].shape[1:]
     per_frame = {k: v / len(batches) for k, v in times.items()}
     params = {

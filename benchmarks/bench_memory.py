@@ -21,9 +21,9 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, MODELS
 
-from common import (active_pseudo_labels, as_labelled, build_model_and_optim,
-                    load_config, one_batch, reset_peak_rss, rss_kib,
-                    segmentor_only)
+from common import (active_pseudo_labels, add_runtime_arguments, as_labelled,
+                    build_model_and_optim, load_config, one_batch,
+                    reset_peak_rss, rss_kib, runtime, segmentor_only)
 
 CASES = ('source_only_step', 'srt_step', 'plain_inference',
          'refined_inference')
@@ -33,6 +33,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/srt_kvasir2cvc.py')
     parser.add_argument('--case', choices=CASES, help=argparse.SUPPRESS)
+    add_runtime_arguments(parser)
     return parser.parse_args()
 
 
@@ -81,23 +82,32 @@ def measure(config, case):
     if torch.cuda.is_available():
         torch.cuda.synchronize()
         peak = torch.cuda.max_memory_allocated()
-        return dict(kind='cuda max_memory_allocated', peak=peak,
+        return dict(kind='cuda max_memory_allocated',
+                    peak=peak,
                     rise=peak - before)
-    return dict(kind='CPU peak RSS rise', peak=rss_kib()['peak'] * 1024,
+    return dict(kind='CPU peak RSS rise',
+                peak=rss_kib()['peak'] * 1024,
                 rise=rss_kib()['peak'] * 1024 - before)
 
 
 def main():
     args = parse_args()
     if args.case:
+        torch.set_num_threads(args.threads)
         print(json.dumps(measure(args.config, args.case)))
         return
     results = {}
-    for case in CASES:
-        out = subprocess.run(
-            [sys.executable, __file__, '--config', args.config, '--case',
-             case], capture_output=True, text=True, check=True).stdout
-        results[case] = json.loads(out.strip().splitlines()[-1])
+    with runtime(args):
+        for case in CASES:
+            out = subprocess.run([
+                sys.executable, __file__, '--config', args.config, '--case',
+                case, '--threads',
+                str(args.threads)
+            ],
+                                 capture_output=True,
+                                 text=True,
+                                 check=True).stdout
+            results[case] = json.loads(out.strip().splitlines()[-1])
     kind = results[CASES[0]]['kind']
     print(f'config {args.config}; {kind}, 3 steps, a fresh process each')
     for case in CASES:

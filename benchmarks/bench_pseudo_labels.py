@@ -1,6 +1,7 @@
-"""Benchmark of the pseudo-label generator's two hot spots (issue 5 targets).
+"""(d) The pseudo-label generator's two hot spots.
 
     python benchmarks/bench_pseudo_labels.py [--height 512 --width 1024]
+        [--threads 1] [--load]
 
 1. Superpixel voting (Algorithm 2): our vectorised torch version against a
    literal per-pixel loop written straight from the pseudocode, on one
@@ -22,13 +23,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from common import add_runtime_arguments, runtime
 from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             refine_with_superpixels)
 
 # The literal loop is the tests' reference, one copy for both.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.reference_algorithms import (IGNORE,  # noqa: E402
-                                        algorithm2_refine)
+from tests.reference_algorithms import IGNORE, algorithm2_refine  # noqa: E402,E501
 
 
 def make_map(height, width, num_classes, rng):
@@ -75,10 +76,9 @@ def bench_voting(height, width, num_classes):
 
 def bench_thresholds(num_classes, num_images, height, width):
     rng = np.random.default_rng(1)
-    generator = PseudoLabelGenerator(
-        num_classes=num_classes,
-        superpixel_refinement=False,
-        samples_per_epoch=num_images)
+    generator = PseudoLabelGenerator(num_classes=num_classes,
+                                     superpixel_refinement=False,
+                                     samples_per_epoch=num_images)
     state_bytes = sum(t.numel() * t.element_size()
                       for t in generator.state_dict().values())
     per_class = [[] for _ in range(num_classes)]
@@ -98,8 +98,10 @@ def bench_thresholds(num_classes, num_images, height, width):
     for k in range(num_classes):
         values = np.sort(np.concatenate(per_class[k]))
         exact = values[min(int((1 - portion) * len(values)), len(values) - 1)]
-        worst = max(worst, abs(float(generator.class_thresholds[k]) - exact) *
-                    generator.num_bins)
+        worst = max(
+            worst,
+            abs(float(generator.class_thresholds[k]) - exact) *
+            generator.num_bins)
     print(f'threshold statistics, {num_classes} classes, {num_images} images '
           f'of {height}x{width}:')
     print(f'  state {state_bytes / 1024:.1f} KiB before, '
@@ -116,10 +118,12 @@ def main():
     parser.add_argument('--width', type=int, default=1024)
     parser.add_argument('--classes', type=int, default=19)
     parser.add_argument('--images', type=int, default=20)
+    add_runtime_arguments(parser)
     args = parser.parse_args()
-    bench_voting(args.height, args.width, args.classes)
-    bench_thresholds(args.classes, args.images, args.height // 2,
-                     args.width // 2)
+    with runtime(args):
+        bench_voting(args.height, args.width, args.classes)
+        bench_thresholds(args.classes, args.images, args.height // 2,
+                         args.width // 2)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 """(a) One full SRT training iteration against one source-only iteration over
 the same source and target images, and where the difference goes.
 
-    python benchmarks/bench_srt_iteration.py [--config configs/srt_kvasir2cvc.py]
+    python benchmarks/bench_srt_iteration.py [--config CONFIG] [--threads 1]
+        [--load]
 
 Both steps run on one real batch of the config (4 source + 4 target crops
 for the Kvasir config), read once, so data loading is not timed:
@@ -16,30 +17,36 @@ The rest is split by taking one part out at a time (no D, no pseudo labels,
 no SRT loss): each part's cost is the full step minus the step without it.
 SLIC is not in the step (it runs in the dataloader workers); its cost per
 target image, uncached and cached, is printed beside it.
-Target: SRT at most 1.15x the source-only step. Medians of interleaved runs,
-measured in this one run.
+The BL+AL step (the adapter with D, without pseudo labels and SRT) is timed
+beside. Target: SRT at most 1.15x the source-only step, and at most 1.15x
+the BL+AL step. Default config: configs/srt_kvasir2cvc.py. Medians of
+interleaved runs, measured in this one run.
 """
 import argparse
 import time
 
 import mmcv
 
-from common import (active_pseudo_labels, as_labelled, build_model_and_optim,
-                    load_config, median_times, one_batch, segmentor_only)
+from common import (active_pseudo_labels, add_runtime_arguments, as_labelled,
+                    build_model_and_optim, load_config, median_times,
+                    one_batch, runtime, segmentor_only)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/srt_kvasir2cvc.py')
     parser.add_argument('--repeats', type=int, default=10)
+    add_runtime_arguments(parser)
     return parser.parse_args()
 
 
 def slic_seconds(cfg, batch, repeats=3):
     """SuperpixelSLIC's time per target image: uncached, and from cache."""
     from mmseg.registry import TRANSFORMS
-    steps = [s for s in cfg.train_dataloader.dataset.target.pipeline
-             if s['type'] == 'SuperpixelSLIC']
+    steps = [
+        s for s in cfg.train_dataloader.dataset.target.pipeline
+        if s['type'] == 'SuperpixelSLIC'
+    ]
     if not steps:
         return None
     path = batch['target']['data_samples'][0].img_path
@@ -63,6 +70,11 @@ def slic_seconds(cfg, batch, repeats=3):
 
 def main():
     args = parse_args()
+    with runtime(args):
+        measure(args)
+
+
+def measure(args):
     cfg = load_config(args.config)
     if cfg.model.get('type') != 'SRTAdapter':
         raise SystemExit(f'{args.config} is not an SRTAdapter config')
@@ -74,6 +86,9 @@ def main():
         variants['without_pl'] = dict(pseudo_labeler=None)
     if cfg.model.get('srt_loss'):
         variants['without_srt'] = dict(srt_loss=None)
+    if 'without_pl' in variants or 'without_srt' in variants:
+        # BL+AL: the adapter with D only, the paper's second row.
+        variants['bl_al'] = dict(pseudo_labeler=None, srt_loss=None)
     steps = {}
     source_only, source_optim = segmentor_only(cfg)
     steps['source_only'] = lambda: source_only.train_step(
@@ -84,7 +99,7 @@ def main():
             **overrides
         })
         steps[name] = (lambda m, o: lambda: m.train_step(batch, o))(model,
-                                                                     optim)
+                                                                    optim)
     times = median_times(steps, repeats=args.repeats)
     base = times['source_only']
     images = len(labelled['inputs'])
@@ -94,6 +109,10 @@ def main():
     print(f'source-only step (same images): {base * 1000:8.1f} ms')
     print(f'SRT step:                       {times["full"] * 1000:8.1f} ms  '
           f'= {times["full"] / base:.3f}x  (target <= 1.15x)')
+    if 'bl_al' in times:
+        print(f'BL+AL step (D, no PL, no SRT):  '
+              f'{times["bl_al"] * 1000:8.1f} ms; SRT / BL+AL = '
+              f'{times["full"] / times["bl_al"]:.3f}x  (target <= 1.15x)')
     parts = dict(without_d='discriminator (adv. term + D update)',
                  without_pl='pseudo labels (Eq. 5, Alg. 2, their L_S)',
                  without_srt='SRT centroids and loss (Alg. 3, Eq. 7)')

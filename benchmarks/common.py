@@ -1,9 +1,14 @@
 """What the benchmark scripts share: models and one real batch from a
 config, the same images for the source-only comparison, interleaved median
 timing, and peak memory."""
+import argparse
+import contextlib
 import copy
 import gc
+import os
 import statistics
+import subprocess
+import sys
 import time
 from typing import Callable, Dict, List
 
@@ -17,6 +22,58 @@ from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 
 import mmseg_srt  # noqa: F401  (registers the components)
+
+# The competing job of --load: one thread of dense float work with a working
+# set beyond the caches, as a training job beside the benchmark would be.
+_COMPETITOR = """
+import numpy as np
+a = np.random.default_rng(0).random((768, 768))
+while True:
+    a = a @ a
+    a /= np.abs(a).max()
+"""
+
+
+def add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    """--threads and --load, which every benchmark takes."""
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads of the measured code (default 1: a figure that '
+        'holds when other jobs share the machine)')
+    parser.add_argument(
+        '--load',
+        action='store_true',
+        help='measure beside a competing single-thread job started here')
+
+
+@contextlib.contextmanager
+def runtime(args):
+    """Set the thread count; with ``args.load`` run the competing job for
+    the duration. Prints one line saying which."""
+    torch.set_num_threads(args.threads)
+    os.environ['OMP_NUM_THREADS'] = str(args.threads)  # child processes
+    competitor = None
+    if args.load:
+        competitor = subprocess.Popen([sys.executable, '-c', _COMPETITOR],
+                                      env=dict(os.environ,
+                                               OMP_NUM_THREADS='1',
+                                               MKL_NUM_THREADS='1',
+                                               OPENBLAS_NUM_THREADS='1'))
+        time.sleep(1.0)  # let it reach its loop
+    company = ('beside a competing single-thread job'
+               if competitor else 'nothing else started')
+    print(
+        f'[{torch.get_num_threads()} torch thread(s); {company}; '
+        f'{os.cpu_count()} CPUs]',
+        flush=True)
+    try:
+        yield
+    finally:
+        if competitor is not None:
+            competitor.terminate()
+            competitor.wait()
 
 
 def load_config(path: str) -> Config:
@@ -58,9 +115,8 @@ def active_pseudo_labels(cfg: Config, batch: dict) -> dict:
     if not cfg.model.get('pseudo_labeler'):
         return {}
     return dict(
-        pseudo_labeler=dict(
-            cfg.model.pseudo_labeler,
-            samples_per_epoch=len(batch['target']['inputs'])))
+        pseudo_labeler=dict(cfg.model.pseudo_labeler,
+                            samples_per_epoch=len(batch['target']['inputs'])))
 
 
 def segmentor_only(cfg: Config):
@@ -85,10 +141,9 @@ def as_labelled(batch: dict) -> dict:
         sample.gt_sem_seg = PixelData(
             data=torch.zeros((1, *pad), dtype=torch.long))
         samples.append(sample)
-    return dict(
-        inputs=list(batch['source']['inputs']) +
-        list(batch['target']['inputs']),
-        data_samples=list(batch['source']['data_samples']) + samples)
+    return dict(inputs=list(batch['source']['inputs']) +
+                list(batch['target']['inputs']),
+                data_samples=list(batch['source']['data_samples']) + samples)
 
 
 def median_times(functions: Dict[str, Callable[[], object]],
