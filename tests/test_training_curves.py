@@ -102,3 +102,12 @@ def test_pass_share_summary_by_hand(tmp_path):
                 if line.strip().startswith('pl.pass_share.0'))
     assert line.split() == ['pl.pass_share.0', '3', '+0.0', '[', '+0.0,',
                             '+8.0]', '66.7', '%']
+    # Per 2-iteration epoch: steps 1-2 deviate by 0 (step 1 has no share),
+    # steps 3-4 by (10 + 0) / 2 = 5: median 2.5, both within +-5.
+    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
+                       str(tmp_path / 'curves.png'), '--epoch-iters', '2'])
+    line = next(line for line in result.stdout.splitlines()
+                if line.strip().startswith('pl.pass_share.0')
+                and line.endswith('(epochs)'))
+    assert line.split() == ['pl.pass_share.0', '2', '+2.5', '[', '+0.0,',
+                            '+5.0]', '100.0', '%', '(epochs)']

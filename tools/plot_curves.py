@@ -142,6 +142,36 @@ def pass_share_summary(curves) -> List[dict]:
     return rows
 
 
+def pass_share_epochs(curves, epoch_iters: int) -> List[dict]:
+    """Per class, the pass share's deviation from p averaged over each
+    block of ``epoch_iters`` iterations (a pseudo-label epoch: what a
+    threshold is computed to give over the epoch that uses it, where one
+    step's 4 images scatter widely): median, smallest and largest epoch,
+    and the share of epochs within +-5 points."""
+    if 'pl.portion' not in curves:
+        return []
+    portion = dict(zip(*curves['pl.portion']))
+    rows = []
+    for name in sorted(n for n in curves if n.startswith('pl.pass_share.')):
+        blocks = {}
+        for step, value in zip(*curves[name]):
+            if step in portion:
+                blocks.setdefault((step - 1) // epoch_iters,
+                                  []).append(value - portion[step])
+        means = np.array([np.mean(v) for _, v in sorted(blocks.items())])
+        if means.size == 0:
+            continue
+        rows.append(
+            dict(
+                name=name,
+                epochs=int(means.size),
+                median=float(np.median(means)),
+                low=float(means.min()),
+                high=float(means.max()),
+                within_5=float(np.mean(np.abs(means) <= 5) * 100)))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('work_dir', help='a work dir or a scalars.json')
@@ -184,6 +214,16 @@ def main():
         print(f'{row["name"]:>18s}  {row["steps"]:6d}  {row["median"]:+7.1f} '
               f'[{row["p10"]:+6.1f}, {row["p90"]:+6.1f}]  '
               f'{row["within_5"]:5.1f} %')
+    if args.epoch_iters:
+        rows = pass_share_epochs(curves, args.epoch_iters)
+        if rows:
+            print(f'pass share - p (points) per {args.epoch_iters}-iteration '
+                  'epoch: class, epochs, median [smallest, largest], epochs '
+                  'within +-5')
+        for row in rows:
+            print(f'{row["name"]:>18s}  {row["epochs"]:6d}  '
+                  f'{row["median"]:+7.1f} [{row["low"]:+6.1f}, '
+                  f'{row["high"]:+6.1f}]  {row["within_5"]:5.1f} % (epochs)')
     for row in validation:
         print(f'validation at {row["step"]}: mIoU {row["mIoU"]:.2f}')
 
