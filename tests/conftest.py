@@ -9,7 +9,11 @@ from typing import List, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / 'shared' / 'data'
+# The real polyp data: SRT_POLYP_DATA, else the shared folder beside the
+# checkout (where CI puts it).
+POLYP_DATA = Path(
+    os.environ.get('SRT_POLYP_DATA',
+                   REPO.parent / 'shared' / 'data' / 'polyp'))
 
 
 def run_tool(args: List[str],
@@ -38,15 +42,16 @@ def run_tool(args: List[str],
 
 
 def require_shared_polyp() -> Path:
-    """../shared/data/polyp, the real Kvasir-SEG / CVC-ClinicDB copy.
+    """The real Kvasir-SEG / CVC-ClinicDB / CVC-ColonDB copy (POLYP_DATA).
 
     CI always has it beside the clone, so there its absence fails; on a
     user's machine without it the real-data tests are skipped.
     """
-    root = SHARED_DATA / 'polyp'
+    root = POLYP_DATA
     if not (root / 'Kvasir-SEG' / 'source_train.txt').is_file():
-        message = (f'real polyp data not found at {root} (see '
-                   '../shared/data/polyp/README.md)')
+        message = (f'real polyp data not found at {root}: set '
+                   'SRT_POLYP_DATA to a folder holding Kvasir-SEG/, '
+                   'CVC-ClinicDB/, CVC-ColonDB/ with their split files')
         if os.environ.get('CI'):
             pytest.fail(message)
         pytest.skip(message)
