@@ -450,6 +450,34 @@ def test_first_epoch_has_no_labels_then_p_rises_per_epoch_to_its_cap():
                              0.55]
 
 
+def test_warmup_delays_the_first_labels_and_p_schedule():
+    """warmup_samples=11 with epochs of 5: 3 epochs without labels (the
+    third reaches 15 >= 11), thresholds from the third epoch's images alone
+    at p = 25 %, then +5 % per epoch: the paper's schedule shifted by two
+    epochs."""
+    rng = np.random.default_rng(7)
+    generator = PseudoLabelGenerator(
+        num_classes=3,
+        superpixel_refinement=False,
+        samples_per_epoch=5,
+        warmup_samples=11)
+    assert generator.warmup_epochs == 3
+    portions = []
+    for e in range(5):
+        probs = torch.from_numpy(random_probs(rng, 5, 3, 8, 8))
+        labels = generator(probs)
+        assert (labels == IGNORE).all() == (e < 3)
+        portions.append(round(float(generator.portion), 4))
+        if e == 2:
+            exact = algorithm1_thresholds(list(probs.numpy()), 3, 0.25)
+            for k in range(3):
+                assert generator.class_thresholds[k] <= exact[k] < \
+                    generator.class_thresholds[k] + 1e-3 + 1e-6
+    assert portions == [0.0, 0.0, 0.25, 0.3, 0.35]
+    with pytest.raises(ValueError, match='warmup_samples'):
+        PseudoLabelGenerator(num_classes=2, warmup_samples=-1)
+
+
 def test_epoch_counts_whole_batches_and_carries_the_rest():
     generator = PseudoLabelGenerator(
         num_classes=2, superpixel_refinement=False, samples_per_epoch=5)

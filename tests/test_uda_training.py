@@ -202,3 +202,42 @@ def test_sampler_streams_are_independent_and_split_across_ranks():
     # The streams are shuffled independently: source order != target order.
     single = list(islice(iter(SourceTargetInfiniteSampler(pair, seed=3)), 7))
     assert [s for s, _ in single] != [t for _, t in single]
+
+
+def _portions(work_dir):
+    """Each step's pl.portion from the run's scalars.json."""
+    import json
+    (path, ) = work_dir.glob('*/vis_data/scalars.json')
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    return [
+        row['curves/pl.portion'] for row in rows
+        if 'curves/pl.portion' in row
+    ]
+
+
+def test_warmup_ratio_delays_the_first_pseudo_labels(tmp_path,
+                                                     tiny_endosynth):
+    """8 target images, batch 2: an epoch is 8 samples, 4 steps. Without
+    warm-up the labels start at step 5 (p 25 %); warmup_ratio=0.75 of 8
+    iterations is 12 samples, which the second epoch reaches: no labels in
+    8 steps, the first thresholds at its end."""
+    paper = write_tiny_uda_config(tmp_path, tiny_endosynth, max_iters=8,
+                                  checkpoint_interval=8)
+    _train(paper, tmp_path / 'paper', env=dict(OMP_NUM_THREADS='1'))
+    assert _portions(tmp_path / 'paper') == [0.0] * 4 + [25.0] * 4
+
+    (tmp_path / 'warm').mkdir()
+    warm = write_tiny_uda_config(
+        tmp_path / 'warm', tiny_endosynth, max_iters=8,
+        checkpoint_interval=8,
+        extra="custom_hooks = [dict(type='PseudoLabelHook', "
+        'warmup_ratio=0.75)]')
+    result = _train(warm, tmp_path / 'warm' / 'work',
+                    env=dict(OMP_NUM_THREADS='1'))
+    assert 'warm-up of 12 target samples per rank' in (result.stdout +
+                                                      result.stderr)
+    assert _portions(tmp_path / 'warm' / 'work') == [0.0] * 8
+    state = torch.load(checkpoint_path(tmp_path / 'warm' / 'work', 8),
+                       weights_only=False)['state_dict']
+    # The warm-up ended with step 8: the first thresholds, at p 25 %.
+    assert float(state['pseudo_labeler.portion']) == pytest.approx(0.25)

@@ -1,6 +1,8 @@
 """Tells the pseudo-label generator how long an epoch is (paper Algorithm 1:
 p rises once per pass over the target set, also under iteration-based
 loops)."""
+import math
+
 from mmengine.dist import get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -17,9 +19,22 @@ class PseudoLabelHook(Hook):
 
     Its state needs no saving: the generator keeps epoch, p, thresholds and
     statistics in buffers, which checkpoints hold.
+
+    Args:
+        warmup_ratio: Not in the paper. The share of the training schedule
+            (``max_iters``) before the first pseudo labels: sets the
+            generator's ``warmup_samples`` to that many iterations' target
+            samples per rank. None keeps the generator's own (the paper:
+            one epoch).
     """
 
     priority = 'NORMAL'
+
+    def __init__(self, warmup_ratio=None) -> None:
+        if warmup_ratio is not None and not 0.0 <= warmup_ratio < 1.0:
+            raise ValueError('PseudoLabelHook: warmup_ratio must be in '
+                             f'[0, 1), got {warmup_ratio}')
+        self.warmup_ratio = warmup_ratio
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
@@ -30,6 +45,14 @@ class PseudoLabelHook(Hook):
                 'PseudoLabelHook: the model has no pseudo_labeler; nothing '
                 'to do')
             return
+        if self.warmup_ratio is not None:
+            batch_size = runner.train_dataloader.batch_size
+            generator.warmup_samples = math.ceil(
+                self.warmup_ratio * runner.max_iters * batch_size)
+            runner.logger.info(
+                f'pseudo labels: warm-up of {generator.warmup_samples} '
+                f'target samples per rank ({self.warmup_ratio:g} of '
+                f'{runner.max_iters} iterations)')
         if generator.samples_per_epoch is not None:
             return
         dataset = runner.train_dataloader.dataset

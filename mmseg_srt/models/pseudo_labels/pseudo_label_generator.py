@@ -17,8 +17,8 @@ epoch. The target forward pass happens in every step anyway (for L_S's
 target term and D), so its argmax and maximum probability are streamed into
 histograms at no extra network cost; at the end of an epoch, one pass over the
 target set, the histograms give the thresholds ``exp(-lambda_k)`` used during
-the next epoch, and p rises by ``portion_step`` (up to ``portion_max``). A separate
-inference pass at each epoch start, as CBST does, would predict with one fixed
+the next epoch, and p rises by ``portion_step`` (up to ``portion_max``). A
+separate inference pass at each epoch start, as CBST does, would predict with one fixed
 model on whole images but costs a forward over the whole target set per
 epoch; the online statistics see each image once per epoch (as augmented
 crops, from a model that moves during the epoch). The first epoch has no
@@ -32,6 +32,12 @@ epoch's histograms it keeps histograms whose counts decay by
 ``exp(-batch / running_samples)`` per step, and recomputes the thresholds
 from them after every step (a K x num_bins cumulative sum), at the p of the
 current epoch; the epoch still sets p and when the first labels come.
+
+``warmup_samples`` (not in the paper) delays the first thresholds: epochs
+pass without pseudo labels until that many target samples were seen, so
+that self-training starts from a model the source has trained, not from the
+first epoch's (``PseudoLabelHook(warmup_ratio=...)`` sets it as a share of
+the schedule). p's schedule starts with the first labelled epoch.
 
 An epoch is ``samples_per_epoch`` target samples per rank, counted in whole
 batches; ``PseudoLabelHook`` sets it to ``ceil(len(target) / world_size)``,
@@ -93,6 +99,9 @@ class PseudoLabelGenerator(nn.Module):
         running_samples: The memory of ``'running'`` statistics in target
             samples per rank (counts decay by e every this many); None: one
             epoch.
+        warmup_samples: Target samples per rank seen before the first
+            thresholds, which come at the end of the epoch that reaches
+            it; None: one epoch (the paper). Not in the paper.
         keep_silent_thresholds: A class no pixel was predicted as during an
             epoch keeps its previous threshold instead of the empty 1.0
             (which would give it no pseudo label until the model predicts
@@ -116,6 +125,7 @@ class PseudoLabelGenerator(nn.Module):
                  statistics: str = 'epoch',
                  running_samples: Optional[int] = None,
                  keep_silent_thresholds: bool = False,
+                 warmup_samples: Optional[int] = None,
                  ignore_index: int = 255) -> None:
         super().__init__()
         for name, value in (('portion_start', portion_start),
@@ -133,6 +143,9 @@ class PseudoLabelGenerator(nn.Module):
         if running_samples is not None and running_samples < 1:
             raise ValueError('running_samples must be positive, got '
                              f'{running_samples}')
+        if warmup_samples is not None and warmup_samples < 0:
+            raise ValueError('warmup_samples must be >= 0, got '
+                             f'{warmup_samples}')
         if samples_per_epoch is not None and samples_per_epoch < 1:
             raise ValueError('samples_per_epoch must be positive, got '
                              f'{samples_per_epoch}')
@@ -148,6 +161,7 @@ class PseudoLabelGenerator(nn.Module):
         self.samples_per_epoch = samples_per_epoch
         self.use_image_labels = use_image_labels
         self.keep_silent_thresholds = keep_silent_thresholds
+        self.warmup_samples = warmup_samples
         self.statistics = statistics
         self.running_samples = running_samples
         self.ignore_index = ignore_index
@@ -167,13 +181,25 @@ class PseudoLabelGenerator(nn.Module):
                                                           dtype=torch.long))
 
     @property
+    def warmup_epochs(self) -> int:
+        """Epochs without pseudo labels: 1 (the paper), or as many as
+        ``warmup_samples`` takes (at least 1: thresholds need an epoch's
+        statistics)."""
+        if not self.warmup_samples or self.samples_per_epoch is None:
+            return 1
+        return max(1, math.ceil(self.warmup_samples / self.samples_per_epoch))
+
+    @property
     def has_thresholds(self) -> bool:
-        """False during the first epoch."""
-        return int(self.epoch) > 0
+        """False during the warm-up (the paper: the first epoch)."""
+        return int(self.epoch) >= self.warmup_epochs
 
     def portion_of_epoch(self, epoch: int) -> float:
-        """p for the thresholds computed at the end of ``epoch`` (0-based)."""
-        return min(self.portion_start + self.portion_step * epoch,
+        """p for the thresholds computed at the end of ``epoch`` (0-based):
+        ``portion_start`` at the end of the last warm-up epoch, then one
+        ``portion_step`` per epoch up to ``portion_max``."""
+        labelled = epoch - (self.warmup_epochs - 1)
+        return min(self.portion_start + self.portion_step * labelled,
                    self.portion_max)
 
     # ------------------------------------------------------------------
@@ -281,7 +307,13 @@ class PseudoLabelGenerator(nn.Module):
     @torch.no_grad()
     def end_epoch(self) -> None:
         """Algorithm 1 on the epoch's statistics (of all ranks), then a
-        fresh histogram for the next epoch."""
+        fresh histogram for the next epoch. Warm-up epochs only restart
+        the histogram."""
+        if int(self.epoch) + 1 < self.warmup_epochs:
+            self.histograms.zero_()
+            self.epoch += 1
+            self.samples_seen -= self.samples_per_epoch
+            return
         portion = self.portion_of_epoch(int(self.epoch))
         self._set_thresholds(
             self.running_histograms
