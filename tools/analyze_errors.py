@@ -30,6 +30,7 @@ import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.utils.analysis import (build_dataset, dataset_config,
                                       has_masks, infer, load_model,
                                       split_errors, whole_image_pipeline)
+from mmseg_srt.visualization import outline, overlay
 
 
 def parse_args():
@@ -51,20 +52,13 @@ def parse_args():
     return parser.parse_args()
 
 
-def outlined(image: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    contours, _ = cv2.findContours(
-        truth.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    image = np.ascontiguousarray(image)
-    cv2.drawContours(image, contours, -1, (0, 255, 0), 2)  # BGR green
-    return image
-
-
-def overlay(image: np.ndarray, predicted: np.ndarray,
-            truth: np.ndarray) -> np.ndarray:
-    image = image.copy()
-    image[predicted] = (0.5 * image[predicted] +
-                        0.5 * np.array([0, 0, 255])).astype(np.uint8)
-    return outlined(image, truth)
+def overlay_errors(image: np.ndarray, predicted: np.ndarray,
+                   truth: np.ndarray) -> np.ndarray:
+    """Predicted pixels in red over the image, the true outline in green."""
+    red = np.array([[255, 0, 0]], dtype=np.uint8)  # RGB
+    painted = overlay(image, np.zeros(predicted.shape, dtype=np.int64), red,
+                      0.5, where=predicted)
+    return outline(painted, truth)
 
 
 def class_masks(model, item: dict, k: int):
@@ -122,14 +116,14 @@ def main():
     images = [item['inputs'].numpy().transpose(1, 2, 0) for item in items]
     truths = [(item['data_samples'].gt_sem_seg.data[0] == k).numpy()
               for item in items]
-    cells = [[outlined(image.copy(), truth)]
+    cells = [[outline(image, truth)]
              for image, truth in zip(images, truths)]
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         for row, item in enumerate(items):
             cells[row].append(
-                overlay(images[row],
-                        class_masks(model, item, k)[0], truths[row]))
+                overlay_errors(images[row],
+                               class_masks(model, item, k)[0], truths[row]))
     size = cells[0][0].shape[1::-1]  # images may differ in size
     rows = [
         np.concatenate([cv2.resize(cell, size) for cell in row], axis=1)

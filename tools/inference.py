@@ -31,9 +31,9 @@ from mmcv.transforms import Compose
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS
-from PIL import Image
 
 from mmseg_srt.utils.analysis import load_model, segmentor_of
+from mmseg_srt.visualization import overlay, palette_of, save_index_png
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 
@@ -65,30 +65,9 @@ def test_pipeline(cfg: Config) -> Compose:
 def class_palette(cfg: Config) -> np.ndarray:
     """(K, 3) RGB colours of the config's test dataset classes."""
     dataset_type = DATASETS.get(cfg.test_dataloader.dataset.type)
-    palette = dataset_type.METAINFO.get('palette')
-    if not palette:
-        raise ValueError(f'{dataset_type.__name__} has no palette')
-    return np.array(palette, dtype=np.uint8)
+    return palette_of(dataset_type.METAINFO)
 
 
-def overlay(image_bgr: np.ndarray, mask: np.ndarray, palette: np.ndarray,
-            opacity: float) -> np.ndarray:
-    """``(1 - opacity) * image + opacity * colour`` of each pixel's class."""
-    colours = palette[mask][..., ::-1].astype(np.float32)  # RGB -> BGR
-    blended = (1 - opacity) * image_bgr.astype(np.float32) + \
-        opacity * colours
-    return np.clip(np.round(blended), 0, 255).astype(np.uint8)
-
-
-def save_mask(path: str, mask: np.ndarray, palette: np.ndarray) -> None:
-    image = Image.fromarray(mask.astype(np.uint8), mode='P')
-    flat = np.zeros((256, 3), dtype=np.uint8)
-    flat[:len(palette)] = palette
-    image.putpalette(flat.ravel().tolist())
-    image.save(path)
-
-
-@torch.no_grad()
 def segment_folder(cfg: Config, checkpoint: str, source: str, out_dir: str,
                    opacity: float = 0.5, batch_size: int = 1,
                    device: str = 'cpu') -> List[str]:
@@ -121,7 +100,7 @@ def _write(out_dir: str, name: str, mask: np.ndarray, img_path: str,
     if image.shape[:2] != mask.shape:
         raise RuntimeError(f'{img_path}: prediction {mask.shape} is not '
                            f'the image size {image.shape[:2]}')
-    for kind, write in (('masks', lambda p: save_mask(p, mask, palette)),
+    for kind, write in (('masks', lambda p: save_index_png(p, mask, palette)),
                         ('overlays', lambda p: cv2.imwrite(
                             p, overlay(image, mask, palette, opacity)))):
         path = osp.join(out_dir, kind, stem)

@@ -40,6 +40,7 @@ from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
 from mmseg_srt.utils.analysis import (build_dataset, config_transform,
                                       dataset_config, has_masks, infer,
                                       load_model, whole_image_pipeline)
+from mmseg_srt.visualization import colorize, palette_of
 
 VARIANTS = (('CB+SP', True, True), ('CB', True, False), ('SP', False, True),
             ('global', False, False))
@@ -144,13 +145,6 @@ def evaluate(model, generators, dataset, num_classes: int):
     return counts, labelled, total
 
 
-def color_map(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    out = np.full(labels.shape + (3, ), 0, dtype=np.uint8)  # black: none
-    for k, color in enumerate(palette):
-        out[labels == k] = color
-    return out
-
-
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -160,9 +154,7 @@ def main():
     dataset = build_dataset(cfg, key, analysis_pipeline(cfg, with_masks))
     classes = dataset.metainfo['classes']
     num_classes = len(classes)
-    palette = np.array(
-        dataset.metainfo.get('palette') or
-        [[0, 0, 255], [255, 0, 0]] * num_classes, dtype=np.uint8)[:num_classes]
+    palette = palette_of(dataset.metainfo, num_classes)
     if args.eval and not with_masks:
         raise ValueError(f'--eval needs masks; dataset {key!r} has none '
                          '(pass --dataset target_train_oracle or similar)')
@@ -193,7 +185,7 @@ def main():
             for refine in (False, True):
                 labels = pseudo_labels(generators[True], result.probs,
                                        superpixels, refine)
-                columns[row].append(color_map(labels.numpy(), palette))
+                columns[row].append(colorize(labels.numpy(), palette))
         titles += [f'{name}\nEq. 5', f'{name}\n+ superpixels']
         if args.eval:
             counts, labelled, total = evaluate(model, generators, dataset,
@@ -224,8 +216,8 @@ def main():
         panels = [image]
         if with_masks:
             panels.append(
-                color_map(item['data_samples'].gt_sem_seg.data[0].numpy(),
-                          palette))
+                colorize(item['data_samples'].gt_sem_seg.data[0].numpy(),
+                         palette))
         for col, panel in enumerate(panels + columns[row]):
             axes[row, col].imshow(panel)
             axes[row, col].axis('off')
