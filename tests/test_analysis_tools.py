@@ -56,7 +56,7 @@ def test_visualize_without_masks_and_eval_is_a_clear_error(trained):
         'tools/visualize_pseudo_labels.py',
         str(config),
         str(checkpoint), '--out',
-        str(folder / 'x.png'), '--eval'
+        str(folder / 'x.png'), '--eval', '--dataset', 'target_train'
     ], expect_ok=False)
     assert result.returncode != 0
     assert "needs masks; dataset 'target_train'" in result.stderr
@@ -69,8 +69,9 @@ def test_tsne_features_figure(trained):
         'tools/tsne_features.py',
         str(config),
         str(checkpoint), '--out',
-        str(out), '--num-images', '3', '--pixels-per-class', '10', '--source',
-        'train_dataloader.dataset.source', '--target', 'val_dataloader.dataset'
+        str(out), '--num-images', '3', '--pixels-per-class', '10',
+        '--source-dataset', 'train_dataloader.dataset.source', '--dataset',
+        'val_dataloader.dataset'
     ])
     assert out.stat().st_size > 1000
     assert "'source':" in result.stdout and "'target':" in result.stdout

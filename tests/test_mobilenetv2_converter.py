@@ -123,7 +123,7 @@ def test_torchvision_format_gives_the_same_weights(deep_sort_weights,
     subprocess.run([
         sys.executable,
         str(REPO / 'tools/model_converters/mobilenetv2_to_mmseg.py'),
-        str(src), str(dst)
+        str(src), '--out', str(dst)
     ], check=True, capture_output=True)
     from_torchvision = torch.load(dst, weights_only=True)['state_dict']
     from_deep_sort = _converter().convert(deep_sort_weights)

@@ -163,7 +163,7 @@ def test_exported_segmentor_loads_in_plain_mmseg(tmp_path, tiny_endosynth):
     exported = tmp_path / 'segmentor.pth'
     run_tool([
         'tools/export_segmentor.py',
-        str(checkpoint_path(tmp_path / 'work', 1)),
+        str(checkpoint_path(tmp_path / 'work', 1)), '--out',
         str(exported)
     ])
     cfg = Config.fromfile(str(config))

@@ -113,7 +113,7 @@ def colondb(tmp_path_factory):
     out = tmp / 'out'
     run_tool([
         'tools/convert_datasets/polyp.py',
-        str(src),
+        str(src), '--out-dir',
         str(out), '--target', 'CVC-ColonDB', '--regions'
     ])
     return src, out
@@ -188,7 +188,7 @@ def test_rule_without_lesion_free_region_is_named(colondb, tmp_path):
     src, _ = colondb
     result = run_tool([
         'tools/convert_datasets/polyp.py',
-        str(src),
+        str(src), '--out-dir',
         str(tmp_path / 'out'), '--target', 'CVC-ColonDB', '--regions',
         '--region-size', '1', '--region-grid', '1'
     ], expect_ok=False)
@@ -206,7 +206,7 @@ def test_mask_of_the_wrong_size_is_named(colondb, tmp_path):
     cv2.imwrite(str(mask_path), mask[:-10])
     result = run_tool([
         'tools/convert_datasets/polyp.py',
-        str(copy),
+        str(copy), '--out-dir',
         str(tmp_path / 'out'), '--target', 'CVC-ColonDB'
     ], expect_ok=False)
     assert result.returncode != 0

@@ -23,7 +23,7 @@ import argparse
 
 import cv2
 import numpy as np
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
@@ -49,6 +49,11 @@ def parse_args():
                         help='far false positives that make an image count')
     parser.add_argument('--out', default='errors.png', help='the figure')
     parser.add_argument('--num-images', type=int, default=6)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -71,6 +76,8 @@ def class_masks(model, item: dict, k: int):
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     if not has_masks(dataset_config(cfg, args.dataset)):
         raise ValueError(f'dataset {args.dataset!r} of {args.config} has no '
                          'masks; pass --dataset with one that has')

@@ -3,7 +3,8 @@
 SRT training saves the whole adapter (``segmentor.*``, ``discriminator.*``,
 optimizer states). Deployment needs the segmentor alone::
 
-    python tools/export_segmentor.py work_dirs/srt/iter_2000.pth srt_seg.pth
+    python tools/export_segmentor.py work_dirs/srt/iter_2000.pth \
+        --out srt_seg.pth
 
 The output loads into the wrapped segmentor's config with mmseg's own tools
 (``load_from``, ``tools/test.py``, ``mmseg.apis.init_model``). The input is
@@ -42,7 +43,8 @@ def export_segmentor(checkpoint: dict) -> dict:
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint', help='SRTAdapter checkpoint')
-    parser.add_argument('out', help='segmentor checkpoint to write')
+    parser.add_argument(
+        '--out', required=True, help='segmentor checkpoint to write')
     return parser.parse_args()
 
 

@@ -1,13 +1,13 @@
 """t-SNE of source and target pixel features (paper Fig. 3).
 
     python tools/tsne_features.py CONFIG CKPT --out tsne.png \
-        [--num-images 16] [--pixels-per-class 50]
+        [--num-images 6] [--pixels-per-class 50] [--cfg-options k=v ...]
 
 Features are S2's pixel features (the decode head's features before its
 pixel classifier, the ones L_SRT aligns), labelled by the masks downsampled
 to the feature map by nearest neighbour (as in SRTLoss). Source pixels come
-from ``--source`` (default ``source_train``), target pixels from
-``--target`` (default ``target_test``; any config key with masks). Each
+from ``--source-dataset`` (default ``source_train``), target pixels from
+``--dataset`` (default ``target_test``; any config key with masks). Each
 image contributes up to ``--pixels-per-class`` random pixels per class, so
 small classes (lesions) are not drowned. Colour = class, marker = domain:
 aligned domains overlap per class.
@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
@@ -31,14 +31,21 @@ def parse_args():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', default='tsne.png')
-    parser.add_argument('--source', default='source_train')
-    parser.add_argument('--target', default='target_test')
-    parser.add_argument('--num-images', type=int, default=16,
+    parser.add_argument('--dataset', default='target_test',
+                        help='config key of the target dataset (with masks)')
+    parser.add_argument('--source-dataset', default='source_train',
+                        help='config key of the source dataset')
+    parser.add_argument('--num-images', type=int, default=6,
                         help='images per domain')
     parser.add_argument('--pixels-per-class', type=int, default=50,
                         help='pixels per class and image')
     parser.add_argument('--perplexity', type=float, default=30.)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -71,7 +78,9 @@ def sample_features(model, dataset, num_images, per_class, rng,
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    for key in (args.source, args.target):
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    for key in (args.source_dataset, args.dataset):
         if not has_masks(dataset_config(cfg, key)):
             raise ValueError(f'dataset {key!r} has no masks: t-SNE colours '
                              'pixels by class')
@@ -80,7 +89,8 @@ def main():
         if hasattr(model, 'segmentor_module') else 255
     rng = np.random.default_rng(args.seed)
     domains = {}
-    for domain, key in (('source', args.source), ('target', args.target)):
+    for domain, key in (('source', args.source_dataset), ('target',
+                                                          args.dataset)):
         dataset = build_dataset(
             cfg, key,
             whole_image_pipeline(cfg, dict(type='LoadAnnotations'),

@@ -2,7 +2,7 @@
 precision and recall against masks that training never reads.
 
     python tools/visualize_pseudo_labels.py CONFIG CKPT [CKPT ...] \
-        --out pseudo_labels.png [--num-images 4] [--eval]
+        --out pseudo_labels.png [--num-images 6] [--eval] [--cfg-options ...]
 
 For each checkpoint (e.g. iter_500.pth ... iter_2000.pth of one run) the
 figure shows, per target image: the image, its mask when the dataset has
@@ -19,9 +19,8 @@ config's test pipeline does, not training crops.
 ``--eval`` makes a second pass and prints, per checkpoint and per variant
 (class-balanced or global threshold, with or without superpixels), the
 share of pixels that get a label and each class's precision and recall.
-It reads ``--dataset`` (default: ``target_train_oracle``, the target
-training images WITH masks, if the config defines it, else the target
-training set).
+It reads ``--dataset`` (default ``target_test``, which has masks; any config
+key, e.g. ``target_train`` for the training frames).
 """
 import argparse
 import copy
@@ -30,7 +29,7 @@ from typing import Dict, List
 
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
@@ -52,13 +51,20 @@ def parse_args():
     parser.add_argument('checkpoints', nargs='+')
     parser.add_argument('--out', default='pseudo_labels.png',
                         help='the figure (PNG)')
-    parser.add_argument('--num-images', type=int, default=4)
-    parser.add_argument('--dataset', default=None,
-                        help='config key of the target dataset to read')
+    parser.add_argument('--num-images', type=int, default=6)
+    parser.add_argument('--dataset', default='target_test',
+                        help='config key of the target dataset to read '
+                        '(target_test has masks for --eval; '
+                        'target_train shows the training frames)')
     parser.add_argument('--portion', type=float, default=None,
                         help='p of Algorithm 1 (default: the checkpoint\'s)')
     parser.add_argument('--eval', action='store_true',
                         help='precision and recall over the whole dataset')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -148,8 +154,9 @@ def evaluate(model, generators, dataset, num_classes: int):
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    key = args.dataset or ('target_train_oracle' if 'target_train_oracle'
-                           in cfg else 'target_train')
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    key = args.dataset
     with_masks = has_masks(dataset_config(cfg, key))
     dataset = build_dataset(cfg, key, analysis_pipeline(cfg, with_masks))
     classes = dataset.metainfo['classes']
@@ -157,7 +164,8 @@ def main():
     palette = palette_of(dataset.metainfo, num_classes)
     if args.eval and not with_masks:
         raise ValueError(f'--eval needs masks; dataset {key!r} has none '
-                         '(pass --dataset target_train_oracle or similar)')
+                         '(pass --dataset target_test or another split '
+                         'with masks)')
     rng = np.random.default_rng(0)
     shown = sorted(rng.choice(len(dataset), min(args.num_images,
                                                 len(dataset)), False))

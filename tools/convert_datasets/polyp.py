@@ -27,9 +27,9 @@ regions of the target training frames (``weak_regions.py`` beside this file:
 
 Usage::
 
-    python tools/convert_datasets/polyp.py POLYP_FOLDER data/kvasir2cvc
-    python tools/convert_datasets/polyp.py POLYP_FOLDER data/kvasir2colondb \
-        --target CVC-ColonDB --regions
+    python tools/convert_datasets/polyp.py POLYP --out-dir data/kvasir2cvc
+    python tools/convert_datasets/polyp.py POLYP \
+        --out-dir data/kvasir2colondb --target CVC-ColonDB --regions
 """
 import argparse
 import json
@@ -165,7 +165,8 @@ def parse_args():
         'mmseg-srt')
     parser.add_argument('src', help='folder holding Kvasir-SEG/ and the '
                         'target dataset')
-    parser.add_argument('out', help='output folder, e.g. data/kvasir2cvc')
+    parser.add_argument('--out-dir', required=True,
+                        help='output folder, e.g. data/kvasir2cvc')
     parser.add_argument('--target', default='CVC-ClinicDB',
                         choices=sorted(TARGETS), help='target dataset')
     parser.add_argument('--regions', action='store_true',
@@ -187,7 +188,7 @@ def main():
         grid=args.region_grid,
         min_fraction=args.region_min_fraction,
         margin=args.region_margin) if args.regions else None
-    summary = convert(args.src, args.out, args.nproc, args.threshold,
+    summary = convert(args.src, args.out_dir, args.nproc, args.threshold,
                       args.target, regions)
     print(json.dumps(summary, indent=2))
 

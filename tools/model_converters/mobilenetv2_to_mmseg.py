@@ -17,7 +17,7 @@ share; every tensor's shape is checked against mmseg's.
 
 Usage::
 
-    python tools/model_converters/mobilenetv2_to_mmseg.py SRC DST
+    python tools/model_converters/mobilenetv2_to_mmseg.py SRC --out DST
 
 The output holds ``state_dict`` with backbone keys, for
 ``backbone.init_cfg=dict(type='Pretrained', checkpoint=DST)``.
@@ -90,7 +90,8 @@ def convert(state_dict: dict) -> Dict[str, torch.Tensor]:
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='torchvision or deep-sort checkpoint')
-    parser.add_argument('dst', help='output checkpoint for mmseg')
+    parser.add_argument(
+        '--out', required=True, help='output checkpoint for mmseg')
     return parser.parse_args()
 
 
@@ -98,9 +99,9 @@ def main():
     args = parse_args()
     source = torch.load(args.src, map_location='cpu', weights_only=True)
     converted = convert(source)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(dict(state_dict=converted), args.dst)
-    print(f'{len(converted)} tensors written to {args.dst}')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    torch.save(dict(state_dict=converted), args.out)
+    print(f'{len(converted)} tensors written to {args.out}')
 
 
 if __name__ == '__main__':

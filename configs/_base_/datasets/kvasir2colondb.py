@@ -1,6 +1,6 @@
 # Kvasir-SEG (source, pixel labels) -> CVC-ColonDB (target, image labels of
 # frames and of regions of them), converted by
-#   python tools/convert_datasets/polyp.py POLYP data/kvasir2colondb \
+#   python tools/convert_datasets/polyp.py POLYP --out-dir data/kvasir2colondb \
 #       --target CVC-ColonDB --regions
 # The pipelines are Kvasir -> CVC-ClinicDB's: ColonDB's 384x334 frames are
 # rescaled to fit 384x288 like ClinicDB's, and so are the regions (half a
