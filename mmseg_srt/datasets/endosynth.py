@@ -15,7 +15,7 @@ device and a second organ would:
 
 Some images of each domain contain no lesion, so image-level labels differ
 between images. The layout written is the one the weakly-labelled dataset
-classes read (see README.md, "Dataset layout")::
+classes read (see configs/endosynth/README.md)::
 
     root/
       meta.json                     classes, palette, generator settings

@@ -1,7 +1,7 @@
 # Urban benchmarks (paper section 4.3): GTA5 or SYNTHIA-RAND-CITYSCAPES
 # (source, pixel labels) -> Cityscapes (target: 2975 train images, no pixel
 # labels; the 500 val images with masks for testing), prepared by
-# tools/convert_datasets/{gta,synthia,cityscapes}.py (see README).
+# tools/convert_datasets/{gta,synthia,cityscapes}.py (configs/gta2cityscapes/README.md).
 # The dataloaders below are GTA5 -> Cityscapes; SYNTHIA rows swap in
 # synthia_train and synthia_evaluator.
 # Sizes: the paper gives none; these are the common protocol of the methods

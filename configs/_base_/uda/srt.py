@@ -18,7 +18,7 @@ pseudo_labeler = dict(
 # independent of feature width and class frequency (see SRTLoss; the literal
 # Algorithm 3 / Eq. 7 is centroid_average='all', history='sum',
 # channel_reduction='sum'). The Kvasir -> CVC MobileNetV2 configs use mu 1:
-# mu 10 collapsed their polyp pseudo labels (README, "Results").
+# mu 10 collapsed their polyp pseudo labels (configs/kvasir2cvc/README.md).
 srt_loss = dict(
     type='SRTLoss',
     gamma=0.7,

@@ -1,6 +1,6 @@
 # Stabilised self-training, NOT the paper: its pseudo labels and SRT loss
-# (./srt.py) with five changes, each a documented option (README of each
-# benchmark for what they measure):
+# (./srt.py) with five changes, each a documented option (each benchmark's
+# README for what they measure):
 #   - Algorithm 1's statistics on a log scale (histogram_scale='log'): the
 #     thresholds resolve confidences near 1, so a threshold passes p of its
 #     class instead of all of it;

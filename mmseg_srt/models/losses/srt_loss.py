@@ -35,11 +35,10 @@ Gradients flow through the current batch's features only; the history is a
 detached buffer, saved in checkpoints and restored on resume.
 
 Defaults: ``history='mean'`` and ``channel_reduction='mean'``; the literal
-reading is ``history='sum', channel_reduction='sum'``. On EndoSynth (64-channel
-head, mu 10) the literal one reached L_SRT of 200-650 within 200 iterations,
-about 1000x the cross-entropy, and twice drove the pseudo labels to nothing
-(``pl.labelled`` 0 %), while the defaults stayed at 0.3-3 and trained
-smoothly (2026-11-25, ``configs/srt_endosynth.py`` with both settings).
+reading is ``history='sum', channel_reduction='sum'``. The literal sums grow
+with the feature width and the class's pixel count, so mu's meaning changes
+with the network and the data; the means keep L_SRT on the scale of a
+cross-entropy (the measurement is in docs/design.md).
 
 Under DDP the per-class sums and pixel counts are all-reduced before
 dividing, so every rank holds the same centroids; the all-reduce is outside
