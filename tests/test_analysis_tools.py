@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_srt.utils.analysis import split_errors
+from mmseg_srt.apis import split_errors
 
 from .conftest import (checkpoint_path, run_tool, write_tiny_config,
                        write_tiny_uda_config)

@@ -33,7 +33,7 @@ def test_folder_to_masks_and_overlays(tmp_path, tiny_endosynth):
     # The reference: mmseg's inference_model on the adapter's segmentor.
     import mmseg_srt  # noqa: F401
     from mmseg.apis import inference_model
-    from mmseg_srt.utils.analysis import load_model, segmentor_of
+    from mmseg_srt.apis import load_model, segmentor_of
     cfg = Config.fromfile(str(config))
     segmentor = segmentor_of(load_model(cfg, str(checkpoint)))
     segmentor.cfg = cfg

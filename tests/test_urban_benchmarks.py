@@ -15,7 +15,7 @@ from PIL import Image
 from .conftest import REPO, run_tool
 
 # Hand-copied from the datasets' documentation, independently of
-# mmseg_srt.datasets.urban_labels: a few ids of each and their train ids.
+# tools/convert_datasets/urban_labels.py: a few ids of each and their train ids.
 # Cityscapes labels.py: 7 road, 8 sidewalk, 11 building, 21 vegetation,
 # 23 sky, 24 person, 26 car, 33 bicycle; 0 unlabeled, 4 static, 9 parking
 # and 29 caravan are ignored.

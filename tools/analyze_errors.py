@@ -27,9 +27,8 @@ from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.utils.analysis import (build_dataset, dataset_config,
-                                      has_masks, infer, load_model,
-                                      split_errors, whole_image_pipeline)
+from mmseg_srt.apis import (build_dataset, dataset_config, has_masks, infer,
+                            load_model, split_errors, whole_image_pipeline)
 from mmseg_srt.visualization import outline, overlay
 
 
@@ -37,15 +36,22 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoints', nargs='+')
-    parser.add_argument('--class', dest='class_name', default='lesion',
+    parser.add_argument('--class',
+                        dest='class_name',
+                        default='lesion',
                         help='the class to analyse (a name of the '
                         "dataset's classes)")
-    parser.add_argument('--dataset', default='target_test',
+    parser.add_argument('--dataset',
+                        default='target_test',
                         help='config key of a dataset with masks')
-    parser.add_argument('--ring', type=float, default=10.,
+    parser.add_argument('--ring',
+                        type=float,
+                        default=10.,
                         help='pixels around the true class within which a '
                         'false positive counts as near')
-    parser.add_argument('--far-pixels', type=int, default=200,
+    parser.add_argument('--far-pixels',
+                        type=int,
+                        default=200,
                         help='far false positives that make an image count')
     parser.add_argument('--out', default='errors.png', help='the figure')
     parser.add_argument('--num-images', type=int, default=6)
@@ -61,8 +67,11 @@ def overlay_errors(image: np.ndarray, predicted: np.ndarray,
                    truth: np.ndarray) -> np.ndarray:
     """Predicted pixels in red over the image, the true outline in green."""
     red = np.array([[255, 0, 0]], dtype=np.uint8)  # RGB
-    painted = overlay(image, np.zeros(predicted.shape, dtype=np.int64), red,
-                      0.5, where=predicted)
+    painted = overlay(image,
+                      np.zeros(predicted.shape, dtype=np.int64),
+                      red,
+                      0.5,
+                      where=predicted)
     return outline(painted, truth)
 
 
@@ -123,8 +132,7 @@ def main():
     images = [item['inputs'].numpy().transpose(1, 2, 0) for item in items]
     truths = [(item['data_samples'].gt_sem_seg.data[0] == k).numpy()
               for item in items]
-    cells = [[outline(image, truth)]
-             for image, truth in zip(images, truths)]
+    cells = [[outline(image, truth)] for image, truth in zip(images, truths)]
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         for row, item in enumerate(items):

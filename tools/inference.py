@@ -32,7 +32,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS
 
-from mmseg_srt.utils.analysis import load_model, segmentor_of
+from mmseg_srt.apis import load_model, segmentor_of
 from mmseg_srt.visualization import overlay, palette_of, save_index_png
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')

@@ -21,9 +21,8 @@ from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.models.losses import downsample_labels
-from mmseg_srt.utils.analysis import (build_dataset, dataset_config,
-                                      has_masks, infer, load_model,
-                                      whole_image_pipeline)
+from mmseg_srt.apis import (build_dataset, dataset_config, has_masks, infer,
+                            load_model, whole_image_pipeline)
 
 
 def parse_args():
@@ -31,13 +30,19 @@ def parse_args():
     parser.add_argument('config')
     parser.add_argument('checkpoint')
     parser.add_argument('--out', default='tsne.png')
-    parser.add_argument('--dataset', default='target_test',
+    parser.add_argument('--dataset',
+                        default='target_test',
                         help='config key of the target dataset (with masks)')
-    parser.add_argument('--source-dataset', default='source_train',
+    parser.add_argument('--source-dataset',
+                        default='source_train',
                         help='config key of the source dataset')
-    parser.add_argument('--num-images', type=int, default=6,
+    parser.add_argument('--num-images',
+                        type=int,
+                        default=6,
                         help='images per domain')
-    parser.add_argument('--pixels-per-class', type=int, default=50,
+    parser.add_argument('--pixels-per-class',
+                        type=int,
+                        default=50,
                         help='pixels per class and image')
     parser.add_argument('--perplexity', type=float, default=30.)
     parser.add_argument('--seed', type=int, default=0)
@@ -49,8 +54,7 @@ def parse_args():
     return parser.parse_args()
 
 
-def sample_features(model, dataset, num_images, per_class, rng,
-                    ignore_index):
+def sample_features(model, dataset, num_images, per_class, rng, ignore_index):
     features, labels = [], []
     chosen = rng.choice(len(dataset), min(num_images, len(dataset)), False)
     progress = ProgressBar(len(chosen))
@@ -103,11 +107,10 @@ def main():
     from sklearn.manifold import TSNE
     stacked = np.concatenate([f for f, _ in domains.values()])
     perplexity = min(args.perplexity, (len(stacked) - 1) / 3)
-    embedded = TSNE(
-        n_components=2,
-        perplexity=perplexity,
-        init='pca',
-        random_state=args.seed).fit_transform(stacked)
+    embedded = TSNE(n_components=2,
+                    perplexity=perplexity,
+                    init='pca',
+                    random_state=args.seed).fit_transform(stacked)
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -120,8 +123,12 @@ def main():
         for k, name in enumerate(classes):
             mask = labels == k
             if mask.any():
-                axis.scatter(points[mask, 0], points[mask, 1], s=8,
-                             marker=marker, color=colours(k), alpha=0.6,
+                axis.scatter(points[mask, 0],
+                             points[mask, 1],
+                             s=8,
+                             marker=marker,
+                             color=colours(k),
+                             alpha=0.6,
                              label=f'{domain}: {name}')
     axis.legend(fontsize=7, markerscale=2)
     axis.set_xticks([])

@@ -36,9 +36,8 @@ import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             accumulate_histograms,
                                             thresholds_from_histograms)
-from mmseg_srt.utils.analysis import (build_dataset, config_transform,
-                                      dataset_config, has_masks, infer,
-                                      load_model, whole_image_pipeline)
+from mmseg_srt.apis import (build_dataset, config_transform, dataset_config,
+                            has_masks, infer, load_model, whole_image_pipeline)
 from mmseg_srt.visualization import colorize, palette_of
 
 VARIANTS = (('CB+SP', True, True), ('CB', True, False), ('SP', False, True),
@@ -49,16 +48,21 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoints', nargs='+')
-    parser.add_argument('--out', default='pseudo_labels.png',
+    parser.add_argument('--out',
+                        default='pseudo_labels.png',
                         help='the figure (PNG)')
     parser.add_argument('--num-images', type=int, default=6)
-    parser.add_argument('--dataset', default='target_test',
+    parser.add_argument('--dataset',
+                        default='target_test',
                         help='config key of the target dataset to read '
                         '(target_test has masks for --eval; '
                         'target_train shows the training frames)')
-    parser.add_argument('--portion', type=float, default=None,
+    parser.add_argument('--portion',
+                        type=float,
+                        default=None,
                         help='p of Algorithm 1 (default: the checkpoint\'s)')
-    parser.add_argument('--eval', action='store_true',
+    parser.add_argument('--eval',
+                        action='store_true',
                         help='precision and recall over the whole dataset')
     parser.add_argument(
         '--cfg-options',
@@ -69,11 +73,10 @@ def parse_args():
 
 
 def analysis_pipeline(cfg: Config, with_masks: bool) -> List[dict]:
-    slic = config_transform(cfg, 'target', 'SuperpixelSLIC') or dict(
-        type='SuperpixelSLIC')
+    slic = config_transform(cfg, 'target',
+                            'SuperpixelSLIC') or dict(type='SuperpixelSLIC')
     masks = [dict(type='LoadAnnotations')] if with_masks else []
-    return whole_image_pipeline(cfg, *masks, slic,
-                                dict(type='PackSRTInputs'))
+    return whole_image_pipeline(cfg, *masks, slic, dict(type='PackSRTInputs'))
 
 
 def generator_of(model, num_classes: int) -> PseudoLabelGenerator:
@@ -83,9 +86,9 @@ def generator_of(model, num_classes: int) -> PseudoLabelGenerator:
     return generator
 
 
-def collect_thresholds(model, dataset, portion: float,
-                       generator: PseudoLabelGenerator
-                       ) -> Dict[bool, torch.Tensor]:
+def collect_thresholds(
+        model, dataset, portion: float,
+        generator: PseudoLabelGenerator) -> Dict[bool, torch.Tensor]:
     """Algorithm 1 over the whole dataset, with the generator's bins and
     scale: class-balanced and global."""
     histograms = torch.zeros_like(generator.histograms, device='cpu')
@@ -94,7 +97,8 @@ def collect_thresholds(model, dataset, portion: float,
     for index in range(len(dataset)):
         probs = infer(model, dataset[index]).probs
         max_probs, predicted = probs.max(dim=1)
-        accumulate_histograms(histograms, max_probs.flatten().cpu(),
+        accumulate_histograms(histograms,
+                              max_probs.flatten().cpu(),
                               predicted.flatten().cpu(), scale)
         progress.update()
     print()
@@ -139,8 +143,8 @@ def evaluate(model, generators, dataset, num_classes: int):
         for name, balanced, refine in VARIANTS:
             labels = pseudo_labels(generators[balanced], result.probs,
                                    superpixels, refine)
-            labels = torch.where(valid, labels, torch.full_like(labels,
-                                                                ignore))
+            labels = torch.where(valid, labels,
+                                 torch.full_like(labels, ignore))
             labelled[name] += int((labels != ignore).sum())
             for k in range(num_classes):
                 counts[name][0, k] += int(((labels == k) & (gt == k)).sum())
@@ -167,8 +171,8 @@ def main():
                          '(pass --dataset target_test or another split '
                          'with masks)')
     rng = np.random.default_rng(0)
-    shown = sorted(rng.choice(len(dataset), min(args.num_images,
-                                                len(dataset)), False))
+    shown = sorted(
+        rng.choice(len(dataset), min(args.num_images, len(dataset)), False))
     columns: List[List[np.ndarray]] = [[] for _ in shown]
     titles: List[str] = []
     for checkpoint in args.checkpoints:
@@ -214,10 +218,11 @@ def main():
     import matplotlib.pyplot as plt
     lead = ['image'] + (['mask'] if with_masks else [])
     all_titles = lead + titles
-    figure, axes = plt.subplots(
-        len(shown), len(all_titles),
-        figsize=(2.2 * len(all_titles), 1.9 * len(shown)),
-        squeeze=False)
+    figure, axes = plt.subplots(len(shown),
+                                len(all_titles),
+                                figsize=(2.2 * len(all_titles),
+                                         1.9 * len(shown)),
+                                squeeze=False)
     for row, index in enumerate(shown):
         item = dataset[index]
         image = item['inputs'].numpy().transpose(1, 2, 0)[..., ::-1]

@@ -29,12 +29,11 @@ import copy
 from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 
-from .urban_labels import CITYSCAPES_CLASSES
 from .weak_seg_dataset import WeakSegDataset
 
 # mmseg's Cityscapes classes and colours, as a copy (subclasses may edit).
 CITYSCAPES_METAINFO = dict(
-    classes=CITYSCAPES_CLASSES,
+    classes=CityscapesDataset.METAINFO['classes'],
     palette=[list(c) for c in CityscapesDataset.METAINFO['palette']])
 
 

@@ -24,13 +24,14 @@ Usage::
 """
 import argparse
 import os.path as osp
+import sys
 
-from mmseg_srt.datasets.urban_labels import (CITYSCAPES_ID_TO_TRAIN_ID,
-                                             CITYSCAPES_NUM_IDS,
-                                             class_statistics, convert_pairs,
-                                             lookup_table, pair_names,
-                                             print_class_table, read_gray_ids,
-                                             write_json, write_split)
+# The converters' shared helpers sit beside them.
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from urban_labels import (  # noqa: E402
+    CITYSCAPES_ID_TO_TRAIN_ID, CITYSCAPES_NUM_IDS, class_statistics,
+    convert_pairs, lookup_table, pair_names, print_class_table,
+    read_gray_ids, write_json, write_split)
 
 SPLITS = ('train', 'val')
 

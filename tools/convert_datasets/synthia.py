@@ -20,9 +20,14 @@ Usage::
     python tools/convert_datasets/synthia.py data/synthia --nproc 8
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmseg_srt.datasets.urban_labels import (
-    SYNTHIA_ID_TO_TRAIN_ID, SYNTHIA_NUM_IDS, prepare_source, read_synthia_ids)
+# The converters' shared helpers sit beside them.
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from urban_labels import (  # noqa: E402
+    SYNTHIA_ID_TO_TRAIN_ID, SYNTHIA_NUM_IDS, prepare_source,
+    read_synthia_ids)
 
 
 def convert(root: str, nproc: int = 1) -> dict:

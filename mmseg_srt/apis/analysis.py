@@ -1,5 +1,6 @@
-"""Shared pieces of the analysis tools (tools/visualize_pseudo_labels.py,
-tools/tsne_features.py, tools/analyze_errors.py): a trained model from a
+"""Model loading and whole-image inference for the tools
+(tools/inference.py, tools/visualize_pseudo_labels.py, tools/tsne_features.py,
+tools/analyze_errors.py): a trained model from a
 config and a checkpoint, a dataset of the config read with a deterministic
 pipeline, one inference pass that returns what the training step would see,
 and a class's errors split by where they lie."""
@@ -17,7 +18,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import DATASETS, MODELS
 from torch import Tensor, nn
 
-from .checkpoint import load_checkpoint_safely
+from ..models.uda.srt_adapter import decode_head_outputs
+from ..utils.checkpoint import load_checkpoint_safely
 
 # An SRT adapter's segmentor weights in its state dict.
 ADAPTER_SEGMENTOR = 'segmentor.'
@@ -118,7 +120,6 @@ class Inference(NamedTuple):
 @torch.no_grad()
 def infer(model: nn.Module, item: dict) -> Inference:
     """Segmentor forward of one dataset item (no test-time resizing)."""
-    from ..models.uda.srt_adapter import decode_head_outputs
     segmentor = segmentor_of(model)
     batch = segmentor.data_preprocessor(pseudo_collate([item]), False)
     features = segmentor.extract_feat(batch['inputs'])
