@@ -98,3 +98,25 @@ def test_teacher_needs_pseudo_labels_and_a_valid_momentum():
         MODELS.build(dict(cfg, teacher_momentum=1.5))
     with pytest.raises(ValueError, match='needs a pseudo_labeler'):
         MODELS.build(dict(cfg, teacher_momentum=0.01, pseudo_labeler=None))
+
+
+def test_analysis_loads_a_teacher_run_under_a_config_without_teacher(
+        tmp_path, tiny_endosynth):
+    """The analysis tools compare presets under one config: a checkpoint
+    with an EMA teacher loads into the paper preset's model (the teacher
+    left out) with the segmentor's weights exactly."""
+    from mmengine.config import Config
+
+    from mmseg_srt.apis import load_model
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=2, checkpoint_interval=2,
+        extra=TEACHER)
+    _train(config, tmp_path / 'work')
+    checkpoint = str(checkpoint_path(tmp_path / 'work', 2))
+    plain = Config.fromfile(str(config))
+    plain.model.pop('teacher_momentum')
+    model = load_model(plain, checkpoint)
+    assert not hasattr(model, 'teacher') or model.teacher is None
+    saved = _segmentor(load_checkpoint_safely(checkpoint)['state_dict'])
+    for key, value in model.segmentor.state_dict().items():
+        torch.testing.assert_close(value, saved[key], rtol=0, atol=0)

@@ -23,6 +23,8 @@ from ..utils.checkpoint import load_checkpoint_safely
 
 # An SRT adapter's segmentor weights in its state dict.
 ADAPTER_SEGMENTOR = 'segmentor.'
+# Adapter state that only training uses (not the segmentor, not D).
+TRAINING_ONLY = ('teacher.', 'pseudo_labeler.', 'srt_loss.')
 
 
 def load_model(cfg: Config, checkpoint: str) -> nn.Module:
@@ -33,7 +35,10 @@ def load_model(cfg: Config, checkpoint: str) -> nn.Module:
     other's checkpoints: a plain segmentor config reads the segmentor part
     of an adapter's checkpoint (Ours against BL under one config), and an
     adapter config reads a plain segmentor's checkpoint into its segmentor
-    (its discriminator and pseudo-label state stay as built)."""
+    (its discriminator and pseudo-label state stay as built). Training-only
+    state that one adapter has and the other has not (an EMA teacher,
+    pseudo-label statistics of another kind, centroids) is left out, so
+    every preset's run compares under one config."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(copy.deepcopy(cfg.model))
     state = load_checkpoint_safely(checkpoint)
@@ -49,8 +54,9 @@ def load_model(cfg: Config, checkpoint: str) -> nn.Module:
     elif not from_adapter:  # the model itself when it is a segmentor
         target = segmentor_of(model)
     missing, unexpected = target.load_state_dict(state, strict=False)
-    if unexpected or [k for k in missing if 'pseudo_labeler' not in k
-                      and 'srt_loss' not in k]:
+    missing = [k for k in missing if not k.startswith(TRAINING_ONLY)]
+    unexpected = [k for k in unexpected if not k.startswith(TRAINING_ONLY)]
+    if unexpected or missing:
         raise KeyError(f'{checkpoint} does not fit the config\'s model: '
                        f'missing {missing[:5]}, unexpected {unexpected[:5]}')
     return model.eval()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every CPU benchmark twice: quiet (nothing else started) and beside a
+# competing single-thread job that the benchmark starts itself (--load),
+# one torch thread each (--threads 1), printed in order:
+#   bash benchmarks/run_all.sh [OUT_LOG]
+# Needs data/kvasir2cvc and the ImageNet MobileNetV2 (tools/prepare_kvasir2cvc.sh)
+# for the Kvasir config; EndoSynth is generated on first use.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON=${PYTHON:-python}
+OUT_LOG=${1:-work_dirs/benchmarks.log}
+mkdir -p "$(dirname "$OUT_LOG")"
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+run() {
+    echo "### $*"
+    "$PYTHON" "$@" 2>&1 | grep -v -i "warn"
+    echo
+}
+{
+    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs"
+    for load in "" "--load"; do
+        run benchmarks/bench_srt_iteration.py --config configs/srt_endosynth.py $load
+        run benchmarks/bench_srt_iteration.py $load
+        run benchmarks/bench_inference.py $load
+        run benchmarks/bench_pseudo_labels.py $load
+    done
+    run benchmarks/bench_memory.py
+    run benchmarks/bench_memory.py --config configs/srt_endosynth.py
+} | tee "$OUT_LOG"
