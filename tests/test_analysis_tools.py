@@ -188,3 +188,31 @@ def test_analyze_errors_unknown_class_names_the_classes(trained):
     assert result.returncode != 0
     assert "--class 'polyp' is not a class of" in result.stderr
     assert "'lesion'" in result.stderr
+
+
+def test_whole_image_pipeline_resizes_masks_with_frames(tmp_path):
+    """A frame the test pipeline resizes (ColonDB's 384x334 to 331x288):
+    the mask is resized with it, so predictions and masks compare."""
+    from mmcv.transforms import Compose
+    from mmengine.config import Config
+
+    from mmseg_srt.apis import whole_image_pipeline
+    image = np.zeros((30, 40, 3), np.uint8)
+    mask = np.zeros((30, 40), np.uint8)
+    mask[10:20, 10:30] = 1
+    cv2.imwrite(str(tmp_path / 'f.png'), image)
+    cv2.imwrite(str(tmp_path / 'm.png'), mask)
+    cfg = Config(dict(test_pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(20, 15), keep_ratio=True),
+        dict(type='LoadAnnotations')
+    ]))
+    pipeline = Compose(whole_image_pipeline(cfg, dict(type='LoadAnnotations')))
+    out = pipeline(
+        dict(img_path=str(tmp_path / 'f.png'),
+             seg_map_path=str(tmp_path / 'm.png'), reduce_zero_label=False,
+             seg_fields=[]))
+    assert out['img'].shape[:2] == (15, 20)
+    assert out['gt_seg_map'].shape == (15, 20)
+    assert out['gt_seg_map'][5:10, 5:15].all()
+    assert not out['gt_seg_map'][:5].any()

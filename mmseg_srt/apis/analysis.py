@@ -79,12 +79,17 @@ def config_transform(cfg: Config, pipeline_key: str, type_name: str):
 
 def whole_image_pipeline(cfg: Config, *tail: dict) -> List[dict]:
     """Load a whole image, resize it as the config's test pipeline does,
-    then ``tail`` (no crops, flips or photometric changes)."""
-    pipeline = [dict(type='LoadImageFromFile')]
+    then ``tail`` (no crops, flips or photometric changes). A
+    ``LoadAnnotations`` in ``tail`` comes before the resize, so the mask is
+    resized with the image (nearest neighbour): predictions, pseudo labels
+    and masks share the network's resolution, whatever the frame size."""
+    loads = [t for t in tail if t['type'] == 'LoadAnnotations']
+    rest = [t for t in tail if t['type'] != 'LoadAnnotations']
+    pipeline = [dict(type='LoadImageFromFile'), *loads]
     pipeline += [
         copy.deepcopy(t) for t in cfg.test_pipeline if t['type'] == 'Resize'
     ]
-    return pipeline + list(tail)
+    return pipeline + rest
 
 
 def dataset_config(cfg: Config, key: str) -> dict:
