@@ -100,13 +100,17 @@ def measure(args):
     labelled = as_labelled(batch)
     pl_overrides = active_pseudo_labels(cfg, batch)
     variants = dict(full={}, without_d=dict(discriminator=None))
+    # The EMA teacher only makes pseudo labels: it goes with them.
+    no_pl = dict(pseudo_labeler=None)
+    if cfg.model.get('teacher_momentum') is not None:
+        no_pl['teacher_momentum'] = None
     if cfg.model.get('pseudo_labeler'):
-        variants['without_pl'] = dict(pseudo_labeler=None)
+        variants['without_pl'] = no_pl
     if cfg.model.get('srt_loss'):
         variants['without_srt'] = dict(srt_loss=None)
     if 'without_pl' in variants or 'without_srt' in variants:
         # BL+AL: the adapter with D only, the paper's second row.
-        variants['bl_al'] = dict(pseudo_labeler=None, srt_loss=None)
+        variants['bl_al'] = dict(no_pl, srt_loss=None)
     steps = {}
     source_only, source_optim = segmentor_only(cfg)
     steps['source_only'] = lambda: source_only.train_step(

@@ -17,7 +17,7 @@ run() {
     echo
 }
 {
-    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs"
+    echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs"
     for load in "" "--load"; do
         run benchmarks/bench_srt_iteration.py --config configs/srt_endosynth.py $load
         run benchmarks/bench_srt_iteration.py $load

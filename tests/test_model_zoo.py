@@ -209,3 +209,42 @@ def test_stopped_sweep_ends_its_trainings(tmp_path, tiny_endosynth):
         ['tools/sweep.py', str(config), '--seeds', '0', '--metafile',
          str(tmp_path / 'metafile.yaml'), '--work-root', str(work_root),
          '--dry-run']).stdout
+
+
+def test_a_run_with_options_gets_its_own_name(tmp_path):
+    """A sweep with --cfg-options records beside the run without them
+    (issue seen: both named <config>_seed0, and the second record broke
+    the metafile); a clash is refused before anything is written."""
+    import importlib.util
+
+    from mmseg_srt.utils.model_zoo import add_run
+    spec = importlib.util.spec_from_file_location('sweep_tool',
+                                                  REPO / 'tools/sweep.py')
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    config = str(REPO / 'configs/endosynth/srt_deeplabv3-r18tiny_1.5k.py')
+    plain = sweep.Run(config, 0, str(tmp_path), 1, [])
+    mu1 = sweep.Run(config, 0, str(tmp_path), 1,
+                    ['model.srt_loss.loss_weight=1.0'])
+    assert plain.name == 'srt_deeplabv3-r18tiny_1.5k_seed0'
+    assert mu1.name == 'srt_deeplabv3-r18tiny_1.5k_loss_weight-1.0_seed0'
+
+    def model(name, options=None):
+        metadata = {'Seed': 0, 'Training Data': ['x']}
+        if options:
+            metadata['Cfg Options'] = options
+        return {
+            'Name': name, 'In Collection': 'c', 'Config': 'a.py',
+            'Metadata': metadata,
+            'Results': [{'Task': 'Semantic Segmentation', 'Dataset': 'd',
+                         'Metrics': {'mIoU': 1.0}}]
+        }
+
+    metafile = tmp_path / 'metafile.yaml'
+    add_run(str(metafile), model('a_seed0'))
+    before = metafile.read_text()
+    with pytest.raises(MetafileError, match="'a_seed0'"):
+        add_run(str(metafile), model('a_seed0', 'x=1'))
+    assert metafile.read_text() == before
+    add_run(str(metafile), model('a_x-1_seed0', 'x=1'))
+    assert len(load_metafile(str(metafile))['Models']) == 2

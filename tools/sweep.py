@@ -94,7 +94,10 @@ class Run:
                  cfg_options: List[str]) -> None:
         self.config, self.seed, self.threads = config, seed, threads
         self.cfg_options = cfg_options
-        self.name = f'{osp.splitext(osp.basename(config))[0]}_seed{seed}'
+        self.name = '_'.join([
+            osp.splitext(osp.basename(config))[0],
+            *map(option_slug, cfg_options), f'seed{seed}'
+        ])
         self.work_dir = osp.join(work_root,
                                  osp.splitext(osp.basename(config))[0],
                                  f'seed{seed}')
@@ -218,6 +221,15 @@ class Run:
             Command=' '.join(self.train_command(False)) + ' && ' +
             ' '.join(self.test_command()),
             Date=datetime.date.today().isoformat())
+
+
+def option_slug(option: str) -> str:
+    """``model.srt_loss.loss_weight=1.0`` -> ``loss_weight-1.0``: what a
+    run with options adds to its name, so that it differs from the run
+    without them."""
+    key, _, value = option.partition('=')
+    slug = f'{key.rsplit(".", 1)[-1]}-{value}'
+    return re.sub(r'[^A-Za-z0-9.\-]+', '_', slug)
 
 
 def parse_cfg_options(options: List[str]) -> dict:

@@ -104,9 +104,10 @@ def find_run(data: dict, config: str, seed: int,
 
 def add_run(path: str, model: dict) -> None:
     """Append one run to the metafile at ``path`` (created if missing);
-    a run of the same config, options and seed is replaced. Holds a lock
-    on ``path + '.lock'``, so sweeps running side by side can share one
-    metafile."""
+    a run of the same config, options and seed is replaced. A run whose
+    Name another run (other config or options) holds is refused before
+    anything is written. Holds a lock on ``path + '.lock'``, so sweeps
+    running side by side can share one metafile."""
     with open(path + '.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = load_metafile(path) if osp.isfile(path) else dict(
@@ -116,7 +117,12 @@ def add_run(path: str, model: dict) -> None:
             m for m in data['Models']
             if not (row_key(m) == row_key(model)
                     and m['Metadata']['Seed'] == seed)
-        ] + [model]
+        ]
+        if any(m['Name'] == model['Name'] for m in data['Models']):
+            raise MetafileError(
+                f'{path}: run {model["Name"]!r} ({row_key(model)}) not '
+                'recorded: another config or options holds that Name')
+        data['Models'].append(model)
         dump_metafile(data, path)
         load_metafile(path)  # what was written reads back
 
