@@ -82,6 +82,10 @@ def parse_args():
                         help='overrides for every run, recorded with it (a '
                         'run with options is a table row of its own; give '
                         'it its own --work-root)')
+    parser.add_argument(
+        '--training-resources',
+        help="recorded as the runs' Training Resources (default: 'CPU, "
+        "<threads> thread(s)'), e.g. '1x NVIDIA H200, 7 runs sharing it'")
     parser.add_argument('--dry-run', action='store_true',
                         help='print what would run, run nothing')
     return parser.parse_args()
@@ -90,10 +94,16 @@ def parse_args():
 class Run:
     """One (config, seed): its work dir, state and commands."""
 
-    def __init__(self, config: str, seed: int, work_root: str, threads: int,
-                 cfg_options: List[str]) -> None:
+    def __init__(self,
+                 config: str,
+                 seed: int,
+                 work_root: str,
+                 threads: int,
+                 cfg_options: List[str],
+                 resources: Optional[str] = None) -> None:
         self.config, self.seed, self.threads = config, seed, threads
         self.cfg_options = cfg_options
+        self.resources = resources or f'CPU, {threads} thread(s)'
         self.name = '_'.join([
             osp.splitext(osp.basename(config))[0],
             *map(option_slug, cfg_options), f'seed{seed}'
@@ -209,7 +219,7 @@ class Run:
                 'Training Data': training_data(self.cfg.train_dataloader),
                 'Iterations': self.max_iters,
                 'Crop Size': crop_size(self.cfg),
-                'Training Resources': f'CPU, {self.threads} thread(s)',
+                'Training Resources': self.resources,
             },
             Results=[
                 dict(
@@ -294,7 +304,8 @@ def main():
                 skipped += 1
                 continue
             runs.append(
-                Run(config, seed, work_root, args.threads, args.cfg_options))
+                Run(config, seed, work_root, args.threads, args.cfg_options,
+                    args.training_resources))
     print(f'[sweep] {skipped} run(s) already in {args.metafile}; '
           f'{len(runs)} to go:', flush=True)
     for run in runs:

@@ -1,7 +1,8 @@
 """Gather what the GPU check needs onto a machine without internet.
 
     python benchmarks/gpu/pack.py --out-dir CARRY [--python-version 3.12]
-        [--data-root data/kvasir2cvc --num-images 64] [--no-download]
+        [--data-root data/kvasir2cvc --num-images 64 [--splits SPLIT ...]]
+        [--no-download]
 
 Run here, where pip reaches a package index; then copy ``CARRY`` (a few MB
 plus the data) with the checkout to the GPU machine and run
@@ -12,9 +13,12 @@ plus the data) with the checkout to the GPU machine and run
   environment (mmengine, mmsegmentation and their small dependencies;
   setuptools < 82 for ``pkg_resources``);
 - ``mmcv-<version>.tar.gz``: mmcv's source at this environment's version;
-- ``data/kvasir2cvc``: with ``--data-root``, the first ``--num-images`` names
-  of every split of a converted Kvasir-SEG -> CVC-ClinicDB folder, with their
-  images, masks and image labels (the real-data part of the check).
+- ``data/<name>``: with ``--data-root data/<name>``, the first
+  ``--num-images`` names (0: all) of every split (or of the ``--splits``
+  named, e.g. ``source/train.txt``) of a converted polyp folder, with their
+  images, masks and image labels: ``data/kvasir2cvc`` for the check's
+  real-data part, any benchmark's folder for a sweep on the GPU
+  (``benchmarks/gpu/sweep.sh``).
 
 The machine must already have numpy, opencv, scipy, scikit-image, Pillow,
 PyYAML, packaging, matplotlib, rich and regex (a CUDA PyTorch image does).
@@ -26,6 +30,7 @@ import os.path as osp
 import shutil
 import subprocess
 import sys
+from typing import List, Optional
 
 # Distributions carried as wheels; their versions are this environment's.
 WHEELS = ('mmengine', 'mmsegmentation', 'addict', 'yapf', 'platformdirs',
@@ -44,8 +49,16 @@ def parse_args(argv=None):
         'guards pip against wheels that do not support it)')
     parser.add_argument(
         '--data-root',
-        help='a converted Kvasir-SEG -> CVC-ClinicDB folder to subset')
-    parser.add_argument('--num-images', type=int, default=64)
+        help='a converted polyp folder to subset (the GPU check reads '
+        'data/kvasir2cvc)')
+    parser.add_argument('--num-images',
+                        type=int,
+                        default=64,
+                        help='names per split (0: all)')
+    parser.add_argument(
+        '--splits',
+        nargs='+',
+        help='split files to carry, relative to --data-root (default: all)')
     parser.add_argument('--no-download',
                         action='store_true',
                         help='only the data subset (no package index needed)')
@@ -80,19 +93,30 @@ def split_files(root: str):
                 yield domain, name
 
 
-def subset_data(root: str, out: str, num_images: int) -> dict:
-    """Copy the first ``num_images`` names of each split of ``root`` with
-    their files (any ``<name>.*`` under the domain's folders) and
-    image-label lines. Returns {split file: count}."""
+def subset_data(root: str,
+                out: str,
+                num_images: int,
+                splits: Optional[List[str]] = None) -> dict:
+    """Copy the first ``num_images`` names (0: all) of each split of
+    ``root`` (or of each of ``splits``, 'domain/split.txt') with their files
+    (any ``<name>.*`` under the domain's folders) and image-label lines.
+    Returns {split file: count}."""
     if not osp.isfile(osp.join(root, 'meta.json')):
         raise SystemExit(f'{root} is not a converted polyp folder (no '
                          'meta.json): run tools/convert_datasets/polyp.py')
+    chosen = list(split_files(root))
+    if splits:
+        chosen = [tuple(split.split('/', 1)) for split in splits]
+        for domain, split in chosen:
+            if not osp.isfile(osp.join(root, domain, split)):
+                raise SystemExit(f'--splits: {osp.join(root, domain, split)}'
+                                 ' does not exist')
     counts = {}
-    for domain, split in split_files(root):
+    for domain, split in chosen:
         src, dst = osp.join(root, domain), osp.join(out, domain)
         with open(osp.join(src, split)) as f:
             names = [line.strip() for line in f if line.strip()]
-        names = names[:num_images]
+        names = names[:num_images] if num_images else names
         os.makedirs(dst, exist_ok=True)
         with open(osp.join(dst, split), 'w') as f:
             f.writelines(name + '\n' for name in names)
@@ -128,10 +152,12 @@ def main(argv=None):
         download(args.out_dir, args.python_version)
         print(f'[gpu-pack] wheels and mmcv source in {args.out_dir}')
     if args.data_root:
-        out = osp.join(args.out_dir, 'data', 'kvasir2cvc')
+        out = osp.join(args.out_dir, 'data',
+                       osp.basename(osp.normpath(args.data_root)))
         if osp.isdir(out):
             shutil.rmtree(out)
-        counts = subset_data(args.data_root, out, args.num_images)
+        counts = subset_data(args.data_root, out, args.num_images,
+                             args.splits)
         print(f'[gpu-pack] data subset in {out}: ' +
               ', '.join(f'{k} {v}' for k, v in counts.items()))
 
