@@ -34,4 +34,6 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(max_iters=3000, val_interval=1000)
-default_hooks = dict(checkpoint=dict(interval=3000, max_keep_ckpts=1))
+# A checkpoint every 500 iterations: a sweep stopped by a bounded machine
+# resumes there.
+default_hooks = dict(checkpoint=dict(interval=500, max_keep_ckpts=1))
