@@ -2,7 +2,7 @@
 the same source and target images, and where the difference goes.
 
     python benchmarks/bench_srt_iteration.py [--config CONFIG] [--threads 1]
-        [--load]
+        [--load] [--profile]
 
 Both steps run on one real batch of the config (4 source + 4 target crops
 for the Kvasir config), read once, so data loading is not timed:
@@ -21,6 +21,15 @@ The BL+AL step (the adapter with D, without pseudo labels and SRT) is timed
 beside. Target: SRT at most 1.15x the source-only step, and at most 1.15x
 the BL+AL step. Default config: configs/srt_kvasir2cvc.py. Medians of
 interleaved runs, measured in this one run.
+
+``--profile`` adds a torch.profiler trace of the SRT and BL+AL steps
+(``--repeats`` each, twice, interleaved): the time per step inside each of
+the adapter's named parts (``srt:...`` scopes: segmentor forward, pseudo
+labels with their superpixel refinement and threshold statistics, L_S, SRT,
+adversarial term, backward and update, D's step), and the operators whose
+own time grows most from the BL+AL step to the SRT step. Differences of the
+networks' own operators between the two are noise of the machine: both
+steps run the same network on the same images.
 """
 import argparse
 import copy
@@ -38,6 +47,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--config', default='configs/srt_kvasir2cvc.py')
     parser.add_argument('--repeats', type=int, default=10)
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='also trace the SRT and BL+AL steps by part and operator')
     add_runtime_arguments(parser)
     return parser.parse_args()
 
@@ -90,6 +103,52 @@ def loading_seconds(cfg, batches=12):
     for _ in range(batches):
         next(stream)
     return (time.perf_counter() - start) / batches, workers
+
+
+def traced(functions: dict, repeats: int) -> dict:
+    """{name: {event: [own ms, total ms, calls] per call of the function}}
+    over ``repeats`` calls, twice, interleaved."""
+    from torch.profiler import ProfilerActivity, profile
+    tables = {name: {} for name in functions}
+    for _ in range(2):
+        for name, fn in functions.items():
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                for _ in range(repeats):
+                    fn()
+            for event in prof.key_averages():
+                row = tables[name].setdefault(event.key, [0., 0., 0.])
+                row[0] += event.self_cpu_time_total / 1000 / (2 * repeats)
+                row[1] += event.cpu_time_total / 1000 / (2 * repeats)
+                row[2] += event.count / (2 * repeats)
+    return tables
+
+
+def print_profile(functions: dict, repeats: int, top: int = 12) -> None:
+    tables = traced(functions, repeats)
+    names = list(functions)
+    print(f'profile (torch.profiler, CPU time per step, {2 * repeats} steps '
+          'each; the profiler adds its own overhead):')
+    print(f'  {"part (inclusive)":34s}' +
+          ''.join(f'{name:>10s}' for name in names))
+    scopes = sorted({k for t in tables.values() for k in t
+                     if k.startswith('srt:')})
+    for scope in scopes:
+        print(f'  {scope:34s}' + ''.join(
+            f'{tables[name].get(scope, [0, 0, 0])[1]:8.1f}ms'
+            for name in names))
+    totals = [sum(row[0] for row in tables[name].values()) for name in names]
+    print(f'  {"all operators (own time)":34s}' +
+          ''.join(f'{total:8.1f}ms' for total in totals))
+    first, second = names
+    growth = sorted(
+        (k for k in tables[first] if not k.startswith('srt:')),
+        key=lambda k: tables[second].get(k, [0, 0, 0])[0] - tables[first][k][0])
+    print(f'  operators with the most own time added, {second} -> {first} '
+          '(calls per step):')
+    for key in growth[:top]:
+        mine, theirs = tables[first][key], tables[second].get(key, [0, 0, 0])
+        print(f'    {key[:40]:40s} {theirs[0]:7.1f} -> {mine[0]:7.1f} ms '
+              f'({theirs[2]:.0f} -> {mine[2]:.0f})')
 
 
 def measure(args):
@@ -160,6 +219,9 @@ def measure(args):
         if cached is not None:
             line += f'; {cached * 1000:.2f} ms from the cache'
         print(line)
+    if args.profile and 'bl_al' in steps:
+        print_profile(dict(SRT=steps['full'], BL_AL=steps['bl_al']),
+                      args.repeats)
     loading = loading_seconds(cfg)
     print(f'data loading with the config\'s {loading[1]} workers: '
           f'{loading[0] * 1000:.1f} ms per SRT batch fetched back to back '

@@ -245,6 +245,32 @@ def test_pass_shares_by_hand():
                                    torch.tensor([0.5, 0.5]))[1])
 
 
+def test_generator_shares_and_statistics_leave_padding_out_by_hand():
+    """The probs of test_pass_shares_by_hand with its padded pixel: the
+    generator's pass shares are those of the thresholds its labels used, and
+    its histograms count the 3 real pixels only (a padded pixel of any
+    confidence is in no bin)."""
+    probs = torch.tensor([[[[0.9, 0.6], [0.8, 0.3]],
+                           [[0.1, 0.4], [0.2, 0.7]]]])
+    valid = torch.tensor([[[True, True], [False, True]]])
+    generator = PseudoLabelGenerator(
+        num_classes=2, num_bins=10, superpixel_refinement=False,
+        samples_per_epoch=100)
+    generator(probs, valid=valid)
+    assert generator.pass_shares is None  # no thresholds yet
+    # Bins of width 0.1: 0.9 -> bin 9, 0.6 -> bin 6 (class 0); 0.7 -> bin 7
+    # (class 1); the padded 0.8 nowhere.
+    expected = torch.zeros(2, 10)
+    expected[0, 9] = expected[0, 6] = expected[1, 7] = 1
+    assert torch.equal(generator.histograms.float(), expected)
+    generator.epoch.fill_(1)
+    generator.class_thresholds.copy_(torch.tensor([0.75, 0.5]))
+    generator(probs, valid=valid)
+    assert torch.allclose(generator.pass_shares,
+                          torch.tensor([0.5, 1.0],
+                                       dtype=generator.pass_shares.dtype))
+
+
 def test_generator_with_log_scale_keeps_p_on_saturated_confidences():
     """The generator, fed saturated maps for one epoch, then labels p of the
     next epoch's pixels of each class: the linear reading labels all."""

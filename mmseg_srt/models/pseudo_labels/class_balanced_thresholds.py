@@ -21,6 +21,7 @@ the paper) bins ``-log(1 - P)`` instead, equal bins over [0,
 of the exact one at any confidence a float32 softmax can express.
 """
 import math
+from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -61,6 +62,19 @@ def bin_lower_edge(index: int, num_bins: int, scale: str = 'linear') -> float:
     return 1.0 - math.exp(-index / num_bins * LOG_CONFIDENCE_MAX)
 
 
+def class_maxima(probs: Tensor, valid: Optional[Tensor] = None
+                 ) -> Tuple[Tensor, Tensor]:
+    """The maximum probability (Alg. 1, M_j) and the argmax class (L_j) of
+    every pixel of (B, K, H, W) ``probs``, flattened to (N,); a pixel outside
+    ``valid`` (B, H, W) gets class K, which :func:`accumulate_histograms` and
+    :func:`pass_shares_of_maxima` count nowhere (no copy of the valid
+    pixels is made)."""
+    max_probs, predicted = probs.max(dim=1)
+    if valid is not None:
+        predicted = predicted.masked_fill(~valid, probs.shape[1])
+    return max_probs.flatten(), predicted.flatten()
+
+
 def accumulate_histograms(histograms: Tensor,
                           max_probs: Tensor,
                           predicted: Tensor,
@@ -70,16 +84,17 @@ def accumulate_histograms(histograms: Tensor,
     Args:
         histograms: Per-class counts of maximum probabilities.
         max_probs: (N,) maximum class probability of each pixel (Alg. 1, M_j).
-        predicted: (N,) the argmax class of each pixel (Alg. 1, L_j).
+        predicted: (N,) the argmax class of each pixel (Alg. 1, L_j); class
+            K marks a pixel to leave out (:func:`class_maxima`).
         scale: What the bins are equal in: ``linear`` P or ``log``
             ``-log(1 - P)``.
     """
     num_classes, num_bins = histograms.shape
     bins = confidence_bins(max_probs, num_bins, scale)
     flat = predicted.long() * num_bins + bins
-    histograms += torch.bincount(
-        flat, minlength=num_classes * num_bins).view_as(histograms).to(
-            histograms.dtype)
+    counts = torch.bincount(flat, minlength=(num_classes + 1) * num_bins)
+    histograms += counts[:num_classes * num_bins].view_as(histograms).to(
+        histograms.dtype)
 
 
 def rank_of_portion(length: int, portion: float) -> int:
@@ -127,14 +142,23 @@ def pass_shares(probs: Tensor, thresholds: Tensor,
     """Per class k, the share of the pixels predicted as k whose P_k exceeds
     ``thresholds[k]`` (what Algorithm 1 means to be p); NaN for a class no
     pixel is predicted as. ``probs`` (B, K, H, W), ``valid`` (B, H, W)."""
-    max_probs, predicted = probs.max(dim=1)
-    if valid is not None:
-        max_probs, predicted = max_probs[valid], predicted[valid]
-    passed = max_probs > thresholds.to(max_probs)[predicted]
-    num_classes = probs.shape[1]
-    predicted = predicted.flatten()
-    total = torch.bincount(predicted, minlength=num_classes).double()
-    above = torch.bincount(
-        predicted[passed.flatten()], minlength=num_classes).double()
-    return torch.where(total > 0, above / total.clamp(min=1),
+    return pass_shares_of_maxima(*class_maxima(probs, valid), thresholds)
+
+
+def pass_shares_of_maxima(max_probs: Tensor, predicted: Tensor,
+                          thresholds: Tensor) -> Tensor:
+    """:func:`pass_shares` of :func:`class_maxima`'s output (class K: left
+    out)."""
+    num_classes = len(thresholds)
+    # Class K's threshold: +inf, so its pixels never pass; dropped below.
+    extended = torch.cat([
+        thresholds.to(max_probs),
+        max_probs.new_full((1, ), float('inf'))
+    ])
+    passed = max_probs > extended[predicted]
+    counts = torch.bincount(
+        predicted.long() * 2 + passed, minlength=2 * (num_classes + 1))
+    counts = counts[:2 * num_classes].view(num_classes, 2).double()
+    total = counts.sum(1)
+    return torch.where(total > 0, counts[:, 1] / total.clamp(min=1),
                        torch.full_like(total, float('nan')))

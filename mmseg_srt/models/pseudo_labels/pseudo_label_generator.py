@@ -53,15 +53,17 @@ The all-reduce moves ``K x num_bins`` integers per step (150 KB for 19
 classes), small beside DDP's gradients.
 """
 import math
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmengine.dist import all_reduce
 from mmseg.registry import MODELS
 from torch import Tensor, nn
+from torch.profiler import record_function
 
 from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
-                                        accumulate_histograms,
+                                        accumulate_histograms, class_maxima,
+                                        pass_shares_of_maxima,
                                         thresholds_from_histograms)
 from .superpixel_refinement import refine_with_superpixels
 
@@ -179,6 +181,9 @@ class PseudoLabelGenerator(nn.Module):
         self.register_buffer('epoch', torch.tensor(0, dtype=torch.long))
         self.register_buffer('samples_seen', torch.tensor(0,
                                                           dtype=torch.long))
+        # The last forward's shares of passing pixels (see forward); not
+        # state.
+        self.pass_shares: Optional[Tensor] = None
 
     @property
     def warmup_epochs(self) -> int:
@@ -252,6 +257,11 @@ class PseudoLabelGenerator(nn.Module):
         predictions also join this epoch's statistics (after the labels are
         assigned, with the previous epoch's thresholds).
 
+        Also sets :attr:`pass_shares`: per class, the share of the pixels
+        predicted as k whose P_k passes the threshold these labels were
+        made with (what Algorithm 1 means to be p; NaN where no pixel is
+        predicted as k), or None before the first thresholds.
+
         Args:
             probs: (B, K, H, W) softmax output of S2 at label resolution.
             valid: (B, H, W) bool mask of real (not padded) pixels.
@@ -261,6 +271,11 @@ class PseudoLabelGenerator(nn.Module):
             observe: Count the batch in Algorithm 1's statistics.
         """
         probs = probs.detach()
+        # One max over K serves the shares and the statistics.
+        maxima = class_maxima(probs, valid)
+        self.pass_shares = (
+            pass_shares_of_maxima(*maxima, self.class_thresholds)
+            if self.has_thresholds else None)
         labels = self.assign(probs, valid, image_labels)
         if self.superpixel_refinement and self.has_thresholds:
             if superpixels is None:
@@ -269,28 +284,32 @@ class PseudoLabelGenerator(nn.Module):
                     "dict(type='SuperpixelSLIC') to the target pipeline "
                     '(before RandomCrop), or set '
                     'pseudo_labeler.superpixel_refinement=False (woSP)')
-            labels = self.refine(labels, superpixels)
+            with record_function('srt:superpixel_refinement'):
+                labels = self.refine(labels, superpixels)
         if observe:
-            self.observe(probs, valid)
+            with record_function('srt:threshold_statistics'):
+                self.observe(probs, valid, maxima)
         return labels
 
     # ------------------------------------------------------------------
     # Algorithm 1, streamed.
     @torch.no_grad()
-    def observe(self, probs: Tensor, valid: Optional[Tensor] = None) -> None:
+    def observe(self,
+                probs: Tensor,
+                valid: Optional[Tensor] = None,
+                maxima: Optional[Tuple[Tensor, Tensor]] = None) -> None:
         """Add a batch's predictions to the statistics; ends the epoch when
-        ``samples_per_epoch`` samples were seen."""
+        ``samples_per_epoch`` samples were seen. ``maxima``:
+        ``class_maxima(probs, valid)`` when the caller has it already."""
         if self.samples_per_epoch is None:
             raise RuntimeError(
                 'PseudoLabelGenerator does not know the length of an epoch: '
                 "add dict(type='PseudoLabelHook') to custom_hooks, or set "
                 'pseudo_labeler.samples_per_epoch')
-        max_probs, predicted = probs.max(dim=1)
-        if valid is not None:
-            max_probs, predicted = max_probs[valid], predicted[valid]
+        max_probs, predicted = maxima or class_maxima(probs, valid)
         batch_histograms = torch.zeros_like(self.histograms)
-        accumulate_histograms(batch_histograms, max_probs.flatten(),
-                              predicted.flatten(), self.histogram_scale)
+        accumulate_histograms(batch_histograms, max_probs, predicted,
+                              self.histogram_scale)
         all_reduce(batch_histograms, op='sum')
         self.histograms += batch_histograms
         self.samples_seen += probs.shape[0]

@@ -57,7 +57,7 @@ def _majority(votes) -> Tensor:
     for vote in votes:
         total += vote == candidate
     return torch.where((total > MAJORITY) & (candidate != NO_VOTE), candidate,
-                       torch.full_like(candidate, NO_VOTE))
+                       NO_VOTE)
 
 
 def _dense_votes(earlier: Tensor, later: Tensor, superpixels: Tensor
@@ -74,8 +74,7 @@ def _dense_votes(earlier: Tensor, later: Tensor, superpixels: Tensor
                       slice(1 + dx, 1 + dx + width))
             votes.append(
                 torch.where(superpixels[window] == own, source[window],
-                            torch.full_like(own, NO_VOTE,
-                                            dtype=source.dtype)))
+                            NO_VOTE))
     return _majority(votes)
 
 
@@ -90,9 +89,7 @@ def _sparse_votes(pixels: Tensor, earlier: Tensor, later: Tensor,
             neighbours = pixels + step
             votes.append(
                 torch.where(superpixels[neighbours] == own,
-                            source[neighbours],
-                            torch.full_like(pixels, NO_VOTE,
-                                            dtype=source.dtype)))
+                            source[neighbours], NO_VOTE))
     return _majority(votes)
 
 

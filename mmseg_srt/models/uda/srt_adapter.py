@@ -49,10 +49,11 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
 from torch import Tensor, nn
+from torch.profiler import record_function
 
 from ..decode_heads.cls_refined_aspp_head import HeadOutputs
 from ..losses.adversarial_loss import SOURCE_LABEL, TARGET_LABEL
-from ..pseudo_labels import pass_shares, stack_superpixels
+from ..pseudo_labels import stack_superpixels
 
 
 class DomainOutputs(NamedTuple):
@@ -69,24 +70,23 @@ def decode_head_outputs(decode_head: nn.Module,
     ``BaseDecodeHead`` runs its own ``forward`` (DeepLab-v3+'s decoder,
     SegFormer's MLP fusion...); its pixel features are what that forward
     hands to ``cls_seg`` (the classifier's input, before dropout), recorded
-    on the way, so the logits are exactly the head's. No S1.
+    by a forward pre-hook on the classifier's first module (``dropout``, or
+    ``conv_seg`` without dropout) for the length of the call, so the logits
+    are exactly the head's. No S1.
     """
     if hasattr(decode_head, 'forward_with_features'):
         return decode_head.forward_with_features(features)
-    if not hasattr(decode_head, 'cls_seg'):
+    classifier = getattr(decode_head, 'dropout', None) or getattr(
+        decode_head, 'conv_seg', None)
+    if classifier is None:
         return HeadOutputs(decode_head(features), None, None)
     classifier_inputs = []
-    cls_seg = decode_head.cls_seg
-
-    def recording_cls_seg(feat: Tensor) -> Tensor:
-        classifier_inputs.append(feat)
-        return cls_seg(feat)
-
-    decode_head.cls_seg = recording_cls_seg
+    handle = classifier.register_forward_pre_hook(
+        lambda module, args: classifier_inputs.append(args[0]))
     try:
         seg_logits = decode_head(features)
     finally:
-        del decode_head.cls_seg
+        handle.remove()
     pixel_features = (
         classifier_inputs[0] if len(classifier_inputs) == 1 else None)
     return HeadOutputs(seg_logits, None, pixel_features)
@@ -216,10 +216,11 @@ class SRTAdapter(BaseModel):
                     f'{type(self.segmentor).__name__} has no {attribute}')
         num_classes = self.segmentor.decode_head.num_classes
         self.discriminator = None
+        # What the segmentor fixes (classes, feature width, ignore index) is
+        # each part's default; a config may still set it.
         if discriminator is not None:
-            discriminator = dict(discriminator)
-            discriminator.setdefault('num_classes', num_classes)
-            self.discriminator = MODELS.build(discriminator)
+            self.discriminator = MODELS.build(
+                discriminator, default_args=dict(num_classes=num_classes))
         self.adversarial_loss = MODELS.build(adversarial_loss)
         self.discriminator_loss = MODELS.build(
             dict(
@@ -235,18 +236,19 @@ class SRTAdapter(BaseModel):
         head = self.segmentor.decode_head
         self.pseudo_labeler = None
         if pseudo_labeler is not None:
-            pseudo_labeler = dict(pseudo_labeler)
-            pseudo_labeler.setdefault('num_classes', num_classes)
-            pseudo_labeler.setdefault('ignore_index', head.ignore_index)
-            self.pseudo_labeler = MODELS.build(pseudo_labeler)
+            self.pseudo_labeler = MODELS.build(
+                pseudo_labeler,
+                default_args=dict(
+                    num_classes=num_classes, ignore_index=head.ignore_index))
         self.pseudo_label_loss = pseudo_label_loss
         self.srt_loss = None
         if srt_loss is not None:
-            srt_loss = dict(srt_loss)
-            srt_loss.setdefault('num_classes', num_classes)
-            srt_loss.setdefault('feature_channels', head.channels)
-            srt_loss.setdefault('ignore_index', head.ignore_index)
-            self.srt_loss = MODELS.build(srt_loss)
+            self.srt_loss = MODELS.build(
+                srt_loss,
+                default_args=dict(
+                    num_classes=num_classes,
+                    feature_channels=head.channels,
+                    ignore_index=head.ignore_index))
         self.teacher = None
         if teacher_momentum is not None:
             if not 0.0 < teacher_momentum <= 1.0:
@@ -359,57 +361,75 @@ class SRTAdapter(BaseModel):
             segmentor_optim = optim_wrapper['segmentor']
         else:
             segmentor_optim = optim_wrapper
+        # Each part runs in a named profiler scope ('srt:...'; free when no
+        # profiler records): benchmarks/bench_srt_iteration.py --profile.
         preprocess = self.segmentor_module.data_preprocessor
-        source = preprocess(data['source'], True)
-        target = preprocess(data['target'], True) if self.uses_target else None
+        with record_function('srt:data_preprocessor'):
+            source = preprocess(data['source'], True)
+            target = (preprocess(data['target'], True)
+                      if self.uses_target else None)
 
         # 1. The segmentor, with D frozen.
         with segmentor_optim.optim_context(self.segmentor):
-            source_out, target_out = self._run_segmentor(source, target)
+            with record_function('srt:segmentor_forward'):
+                source_out, target_out = self._run_segmentor(source, target)
             losses = add_prefix(source_out.losses, 'src')
             if target_out is not None:
                 losses.update(add_prefix(target_out.losses, 'tgt'))
             target_labels = None
             if self.pseudo_labeler is not None:
-                target_labels, pl_logs = self._pseudo_labels(
-                    target, self._teacher_logits(target)
-                    if self._teacher_ready else target_out.head.seg_logits)
+                with record_function('srt:pseudo_labels'):
+                    target_labels, pl_logs = self._pseudo_labels(
+                        target, self._teacher_logits(target)
+                        if self._teacher_ready else
+                        target_out.head.seg_logits)
                 losses.update(pl_logs)
             if self.pseudo_labeler is not None and self.pseudo_label_loss:
-                losses.update(
-                    add_prefix(
-                        self.segmentor_module.decode_head.loss_by_feat(
-                            target_out.head.seg_logits,
-                            _with_seg_maps(target['data_samples'],
-                                           target_labels)), 'tgt.decode'))
+                with record_function('srt:pseudo_label_loss'):
+                    losses.update(
+                        add_prefix(
+                            self.segmentor_module.decode_head.loss_by_feat(
+                                target_out.head.seg_logits,
+                                _with_seg_maps(target['data_samples'],
+                                               target_labels)),
+                            'tgt.decode'))
             if self.srt_loss is not None:
-                losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
-                    source, source_out, target, target_out, target_labels)
-                distances = self.srt_loss.centroid_distances
-                for k in torch.nonzero(~distances.isnan()).flatten().tolist():
-                    losses[f'srt.distance.{k}'] = distances[k]
+                with record_function('srt:srt_loss'):
+                    losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
+                        source, source_out, target, target_out,
+                        target_labels)
+                    distances = self.srt_loss.centroid_distances
+                    for k in torch.nonzero(
+                            ~distances.isnan()).flatten().tolist():
+                        losses[f'srt.distance.{k}'] = distances[k]
             if self.discriminator is not None:
-                discriminator = _unwrap(self.discriminator)
-                target_probs = self._probabilities(
-                    target_out.head.seg_logits, target['inputs'])
-                with _frozen(discriminator):
-                    fooled = discriminator(target_probs)
-                losses['adv.' + self.adversarial_loss.loss_name] = (
-                    self.adversarial_loss(fooled, SOURCE_LABEL))
-        loss, log_vars = self.parse_losses(losses)
-        segmentor_optim.update_params(loss)
+                with record_function('srt:adversarial_term'):
+                    discriminator = _unwrap(self.discriminator)
+                    target_probs = self._probabilities(
+                        target_out.head.seg_logits, target['inputs'])
+                    with _frozen(discriminator):
+                        fooled = discriminator(target_probs)
+                    losses['adv.' + self.adversarial_loss.loss_name] = (
+                        self.adversarial_loss(fooled, SOURCE_LABEL))
+        with record_function('srt:backward_and_update'):
+            loss, log_vars = self.parse_losses(losses)
+            segmentor_optim.update_params(loss)
         if self.teacher is not None:
-            self.teacher.update_parameters(self.segmentor_module)
+            with record_function('srt:teacher_update'):
+                self.teacher.update_parameters(self.segmentor_module)
 
         # 2. The discriminator, on detached maps (Eq. 6).
         if self.discriminator is not None:
-            log_vars.update(
-                self._discriminator_step(
-                    optim_wrapper['discriminator'],
-                    self._probabilities(source_out.head.seg_logits.detach(),
-                                        source['inputs']),
-                    self._probabilities(target_out.head.seg_logits.detach(),
-                                        target['inputs'])))
+            with record_function('srt:discriminator_step'):
+                log_vars.update(
+                    self._discriminator_step(
+                        optim_wrapper['discriminator'],
+                        self._probabilities(
+                            source_out.head.seg_logits.detach(),
+                            source['inputs']),
+                        self._probabilities(
+                            target_out.head.seg_logits.detach(),
+                            target['inputs'])))
         return log_vars
 
     @property
@@ -461,19 +481,20 @@ class SRTAdapter(BaseModel):
             generator = self.pseudo_labeler
             logs = {'pl.portion': generator.portion.clone() * 100}
             if generator.has_thresholds:
-                # The share of each class's predicted pixels that pass its
-                # threshold, on the predictions it is applied to: p, if
-                # Algorithm 1's statistics still describe the model.
-                shares = pass_shares(probs, generator.class_thresholds, valid)
                 for k, threshold in enumerate(generator.class_thresholds):
                     logs[f'pl.threshold.{k}'] = threshold.clone()
-                    if not torch.isnan(shares[k]):
-                        logs[f'pl.pass_share.{k}'] = shares[k].float() * 100
             labels = generator(
                 probs,
                 valid=valid,
                 superpixels=superpixels,
                 image_labels=image_labels)
+            # The share of each class's predicted pixels that passed its
+            # threshold, on the predictions it was applied to: p, if
+            # Algorithm 1's statistics still describe the model.
+            if generator.pass_shares is not None:
+                for k, share in enumerate(generator.pass_shares):
+                    if not torch.isnan(share):
+                        logs[f'pl.pass_share.{k}'] = share.float() * 100
             labelled = (labels != generator.ignore_index).sum()
             logs['pl.labelled'] = labelled.float() / valid.sum().clamp(
                 min=1) * 100
