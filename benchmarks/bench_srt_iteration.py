@@ -105,6 +105,11 @@ def loading_seconds(cfg, batches=12):
     return (time.perf_counter() - start) / batches, workers
 
 
+# The adapter's scopes that a BL+AL step does not run.
+ADDED_PARTS = ('srt:pseudo_labels', 'srt:pseudo_label_loss', 'srt:srt_loss',
+               'srt:teacher_update')
+
+
 def traced(functions: dict, repeats: int) -> dict:
     """{name: {event: [own ms, total ms, calls] per call of the function}}
     over ``repeats`` calls, twice, interleaved."""
@@ -140,6 +145,18 @@ def print_profile(functions: dict, repeats: int, top: int = 12) -> None:
     print(f'  {"all operators (own time)":34s}' +
           ''.join(f'{total:8.1f}ms' for total in totals))
     first, second = names
+    # The work the first step has and the second has not, by scope: robust
+    # to the machine's noise on the networks' own operators, which both
+    # steps share.
+    added = sum(
+        tables[first].get(scope, [0, 0, 0])[1] -
+        tables[second].get(scope, [0, 0, 0])[1]
+        for scope in ADDED_PARTS)
+    print(f'  parts only {first} runs ({", ".join(ADDED_PARTS)}): '
+          f'{added:.1f} ms = {added / totals[1] * 100:.1f} % of {second}\'s '
+          f'operators, i.e. {first} / {second} = '
+          f'{(totals[1] + added) / totals[1]:.3f}x where the shared network '
+          'costs the same (their backward is in backward_and_update)')
     growth = sorted(
         (k for k in tables[first] if not k.startswith('srt:')),
         key=lambda k: tables[second].get(k, [0, 0, 0])[0] - tables[first][k][0])

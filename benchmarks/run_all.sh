@@ -13,13 +13,13 @@ mkdir -p "$(dirname "$OUT_LOG")"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 run() {
     echo "### $*"
-    "$PYTHON" "$@" 2>&1 | grep -v -i "warn"
+    "$PYTHON" "$@" 2>&1 | grep -v -i -e "warn" -e "^USDT:"
     echo
 }
 {
     echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc --all) CPUs"
     for load in "" "--load"; do
-        run benchmarks/bench_srt_iteration.py --config configs/srt_endosynth.py $load
+        run benchmarks/bench_srt_iteration.py --config configs/srt_endosynth.py $load --profile
         run benchmarks/bench_srt_iteration.py $load
         run benchmarks/bench_inference.py $load
         run benchmarks/bench_pseudo_labels.py $load
