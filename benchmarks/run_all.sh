@@ -23,9 +23,9 @@ run() {
         run benchmarks/bench_srt_iteration.py $load
         run benchmarks/bench_inference.py $load
         run benchmarks/bench_pseudo_labels.py $load
+        # the stabilised preset: EMA teacher (its forward and update in the step)
+        run benchmarks/bench_srt_iteration.py --config configs/endosynth/srt-plus_deeplabv3-r18tiny_1.5k.py $load
+        run benchmarks/bench_memory.py $load
+        run benchmarks/bench_memory.py --config configs/srt_endosynth.py $load
     done
-    # the stabilised preset: EMA teacher (its forward and update in the step)
-    run benchmarks/bench_srt_iteration.py --config configs/endosynth/srt-plus_deeplabv3-r18tiny_1.5k.py
-    run benchmarks/bench_memory.py
-    run benchmarks/bench_memory.py --config configs/srt_endosynth.py
 } | tee "$OUT_LOG"

@@ -269,6 +269,8 @@ def test_generator_shares_and_statistics_leave_padding_out_by_hand():
     assert torch.allclose(generator.pass_shares,
                           torch.tensor([0.5, 1.0],
                                        dtype=generator.pass_shares.dtype))
+    # Real pixels predicted as 0: 0.9 and 0.6; as 1: 0.7.
+    assert generator.predicted_pixels.tolist() == [2, 1]
 
 
 def test_generator_with_log_scale_keeps_p_on_saturated_confidences():

@@ -111,3 +111,29 @@ def test_pass_share_summary_by_hand(tmp_path):
                 and line.endswith('(epochs)'))
     assert line.split() == ['pl.pass_share.0', '2', '+2.5', '[', '+0.0,',
                             '+5.0]', '100.0', '%', '(epochs)']
+
+
+def test_pass_share_epochs_pool_pixels_by_hand(tmp_path):
+    """With pl.predicted.<k>, an epoch pools its pixels: steps 3-4 pass
+    35 % of 300 pixels and 30 % of 100 at p = 25 and 30: (105 + 30) / 400 =
+    33.75 % passing against p (0.75 * 25 + 0.25 * 30) = 26.25 %, +7.5 points
+    (the mean of the steps' deviations would say +5); steps 1-2: 0."""
+    rows = [
+        {'curves/pl.portion': 0.0, 'step': 1},
+        {'curves/pl.portion': 25.0, 'curves/pl.pass_share.0': 25.0,
+         'curves/pl.predicted.0': 50.0, 'step': 2},
+        {'curves/pl.portion': 25.0, 'curves/pl.pass_share.0': 35.0,
+         'curves/pl.predicted.0': 300.0, 'step': 3},
+        {'curves/pl.portion': 30.0, 'curves/pl.pass_share.0': 30.0,
+         'curves/pl.predicted.0': 100.0, 'step': 4},
+    ]
+    scalars = tmp_path / 'scalars.json'
+    scalars.write_text('\n'.join(json.dumps(row) for row in rows) + '\n')
+    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
+                       str(tmp_path / 'curves.png'), '--epoch-iters', '2'])
+    line = next(line for line in result.stdout.splitlines()
+                if line.strip().startswith('pl.pass_share.0')
+                and line.endswith('pooled)'))
+    assert line.split() == ['pl.pass_share.0', '2', '+3.8', '[', '+0.0,',
+                            '+7.5]', '50.0', '%', '(epochs,', 'pixels',
+                            'pooled)']

@@ -11,7 +11,9 @@ discriminator's accuracy; validation mIoU and per-class IoU. Prints a table
 with one row per pseudo-label epoch (``--epoch-iters`` iterations, e.g.
 ceil(target images / batch size)), means over the epoch, and, when the run
 logged ``pl.pass_share.<k>``, how far each class's share of pixels that pass
-its threshold strayed from p over the run (Algorithm 1's fidelity).
+its threshold strayed from p over the run (Algorithm 1's fidelity), per step
+and per epoch (pooled over the epoch's pixels where ``pl.predicted.<k>`` was
+logged).
 """
 import argparse
 import glob
@@ -143,22 +145,34 @@ def pass_share_summary(curves) -> List[dict]:
 
 
 def pass_share_epochs(curves, epoch_iters: int) -> List[dict]:
-    """Per class, the pass share's deviation from p averaged over each
-    block of ``epoch_iters`` iterations (a pseudo-label epoch: what a
-    threshold is computed to give over the epoch that uses it, where one
-    step's 4 images scatter widely): median, smallest and largest epoch,
-    and the share of epochs within +-5 points."""
+    """Per class, the pass share's deviation from p over each block of
+    ``epoch_iters`` iterations (a pseudo-label epoch: what a threshold is
+    computed to give over the epoch that uses it, where one step's 4 images
+    scatter widely): median, smallest and largest epoch, and the share of
+    epochs within +-5 points. Where the run logged ``pl.predicted.<k>``
+    (pixels predicted as k per step) an epoch's deviation is pooled over
+    its pixels (the epoch's passing pixels over its predicted pixels, minus
+    p weighted alike), else the mean of its steps' deviations."""
     if 'pl.portion' not in curves:
         return []
     portion = dict(zip(*curves['pl.portion']))
     rows = []
     for name in sorted(n for n in curves if n.startswith('pl.pass_share.')):
+        counts = dict(
+            zip(*curves.get(name.replace('pass_share', 'predicted'), ((),
+                                                                      ()))))
+        weighted = bool(counts)
         blocks = {}
         for step, value in zip(*curves[name]):
             if step in portion:
-                blocks.setdefault((step - 1) // epoch_iters,
-                                  []).append(value - portion[step])
-        means = np.array([np.mean(v) for _, v in sorted(blocks.items())])
+                blocks.setdefault((step - 1) // epoch_iters, []).append(
+                    (value - portion[step],
+                     counts.get(step, 0.) if weighted else 1.))
+        means = np.array([
+            np.average([d for d, _ in block], weights=[w for _, w in block])
+            for _, block in sorted(blocks.items())
+            if sum(w for _, w in block) > 0
+        ])
         if means.size == 0:
             continue
         rows.append(
@@ -168,7 +182,8 @@ def pass_share_epochs(curves, epoch_iters: int) -> List[dict]:
                 median=float(np.median(means)),
                 low=float(means.min()),
                 high=float(means.max()),
-                within_5=float(np.mean(np.abs(means) <= 5) * 100)))
+                within_5=float(np.mean(np.abs(means) <= 5) * 100),
+                pooled=weighted))
     return rows
 
 
@@ -223,7 +238,8 @@ def main():
         for row in rows:
             print(f'{row["name"]:>18s}  {row["epochs"]:6d}  '
                   f'{row["median"]:+7.1f} [{row["low"]:+6.1f}, '
-                  f'{row["high"]:+6.1f}]  {row["within_5"]:5.1f} % (epochs)')
+                  f'{row["high"]:+6.1f}]  {row["within_5"]:5.1f} % (epochs' +
+                  (', pixels pooled)' if row['pooled'] else ')'))
     for row in validation:
         print(f'validation at {row["step"]}: mIoU {row["mIoU"]:.2f}')
 

@@ -1,5 +1,6 @@
 from .class_balanced_thresholds import (accumulate_histograms, class_maxima,
-                                        pass_shares, pass_shares_of_maxima,
+                                        pass_counts_of_maxima, pass_shares,
+                                        pass_shares_of_maxima,
                                         threshold_from_histogram,
                                         thresholds_from_histograms)
 from .pseudo_label_generator import (PseudoLabelGenerator,
@@ -7,7 +8,8 @@ from .pseudo_label_generator import (PseudoLabelGenerator,
 from .superpixel_refinement import refine_with_superpixels
 
 __all__ = [
-    'accumulate_histograms', 'class_maxima', 'pass_shares',
+    'accumulate_histograms', 'class_maxima', 'pass_counts_of_maxima',
+    'pass_shares',
     'pass_shares_of_maxima', 'threshold_from_histogram',
     'thresholds_from_histograms', 'PseudoLabelGenerator',
     'samples_per_epoch_of', 'stack_superpixels', 'refine_with_superpixels'

@@ -145,10 +145,11 @@ def pass_shares(probs: Tensor, thresholds: Tensor,
     return pass_shares_of_maxima(*class_maxima(probs, valid), thresholds)
 
 
-def pass_shares_of_maxima(max_probs: Tensor, predicted: Tensor,
-                          thresholds: Tensor) -> Tensor:
-    """:func:`pass_shares` of :func:`class_maxima`'s output (class K: left
-    out)."""
+def pass_counts_of_maxima(max_probs: Tensor, predicted: Tensor,
+                          thresholds: Tensor) -> Tuple[Tensor, Tensor]:
+    """Per class k, how many pixels predicted as k pass ``thresholds[k]``
+    and how many are predicted as k (``class_maxima``'s output; class K is
+    left out): (K,) and (K,) integer counts."""
     num_classes = len(thresholds)
     # Class K's threshold: +inf, so its pixels never pass; dropped below.
     extended = torch.cat([
@@ -158,7 +159,15 @@ def pass_shares_of_maxima(max_probs: Tensor, predicted: Tensor,
     passed = max_probs > extended[predicted]
     counts = torch.bincount(
         predicted.long() * 2 + passed, minlength=2 * (num_classes + 1))
-    counts = counts[:2 * num_classes].view(num_classes, 2).double()
-    total = counts.sum(1)
-    return torch.where(total > 0, counts[:, 1] / total.clamp(min=1),
+    counts = counts[:2 * num_classes].view(num_classes, 2)
+    return counts[:, 1], counts.sum(1)
+
+
+def pass_shares_of_maxima(max_probs: Tensor, predicted: Tensor,
+                          thresholds: Tensor) -> Tensor:
+    """:func:`pass_shares` of :func:`class_maxima`'s output (class K: left
+    out)."""
+    passed, total = pass_counts_of_maxima(max_probs, predicted, thresholds)
+    passed, total = passed.double(), total.double()
+    return torch.where(total > 0, passed / total.clamp(min=1),
                        torch.full_like(total, float('nan')))

@@ -63,7 +63,7 @@ from torch.profiler import record_function
 
 from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         accumulate_histograms, class_maxima,
-                                        pass_shares_of_maxima,
+                                        pass_counts_of_maxima,
                                         thresholds_from_histograms)
 from .superpixel_refinement import refine_with_superpixels
 
@@ -181,9 +181,10 @@ class PseudoLabelGenerator(nn.Module):
         self.register_buffer('epoch', torch.tensor(0, dtype=torch.long))
         self.register_buffer('samples_seen', torch.tensor(0,
                                                           dtype=torch.long))
-        # The last forward's shares of passing pixels (see forward); not
-        # state.
+        # The last forward's shares of passing pixels and counts of
+        # predicted pixels (see forward); not state.
         self.pass_shares: Optional[Tensor] = None
+        self.predicted_pixels: Optional[Tensor] = None
 
     @property
     def warmup_epochs(self) -> int:
@@ -260,7 +261,9 @@ class PseudoLabelGenerator(nn.Module):
         Also sets :attr:`pass_shares`: per class, the share of the pixels
         predicted as k whose P_k passes the threshold these labels were
         made with (what Algorithm 1 means to be p; NaN where no pixel is
-        predicted as k), or None before the first thresholds.
+        predicted as k), and :attr:`predicted_pixels`, how many pixels are
+        predicted as k (to pool the shares of many batches), or None both
+        before the first thresholds.
 
         Args:
             probs: (B, K, H, W) softmax output of S2 at label resolution.
@@ -273,9 +276,14 @@ class PseudoLabelGenerator(nn.Module):
         probs = probs.detach()
         # One max over K serves the shares and the statistics.
         maxima = class_maxima(probs, valid)
-        self.pass_shares = (
-            pass_shares_of_maxima(*maxima, self.class_thresholds)
-            if self.has_thresholds else None)
+        self.pass_shares = self.predicted_pixels = None
+        if self.has_thresholds:
+            passed, self.predicted_pixels = pass_counts_of_maxima(
+                *maxima, self.class_thresholds)
+            self.pass_shares = torch.where(
+                self.predicted_pixels > 0,
+                passed.double() / self.predicted_pixels.clamp(min=1),
+                torch.full_like(passed, float('nan'), dtype=torch.double))
         labels = self.assign(probs, valid, image_labels)
         if self.superpixel_refinement and self.has_thresholds:
             if superpixels is None:

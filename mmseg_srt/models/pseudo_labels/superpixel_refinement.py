@@ -122,9 +122,9 @@ def refine_with_superpixels(labels: Tensor,
     if squeeze:
         labels, superpixels = labels[None], superpixels[None]
     batch, height, width = labels.shape
-    labels = labels.long()
     unlabelled = labels == ignore_index
-    if bool((((labels < 0) | (labels >= num_classes)) & ~unlabelled).any()):
+    lowest, highest = torch.aminmax(labels.masked_fill(unlabelled, 0))
+    if bool(lowest < 0) or bool(highest >= num_classes):
         raise ValueError(f'labels must lie in [0, {num_classes}) or be '
                          f'{ignore_index}')
     # One pixel of padding around every image: a neighbour outside the image
@@ -134,9 +134,8 @@ def refine_with_superpixels(labels: Tensor,
     vote_dtype = torch.int16
     initial = torch.full(padded_shape, NO_VOTE, dtype=vote_dtype,
                          device=labels.device)
-    initial[:, 1:-1, 1:-1] = torch.where(unlabelled,
-                                         torch.full_like(labels, NO_VOTE),
-                                         labels).to(vote_dtype)
+    initial[:, 1:-1, 1:-1] = labels.to(vote_dtype).masked_fill(
+        unlabelled, NO_VOTE)
     padded_superpixels = torch.full(padded_shape, -2, dtype=torch.int32,
                                     device=labels.device)
     padded_superpixels[:, 1:-1, 1:-1] = superpixels.to(torch.int32)
@@ -170,8 +169,6 @@ def refine_with_superpixels(labels: Tensor,
             new = pixels[won != NO_VOTE]
             current[new] = won[won != NO_VOTE]
             flat_fillable[new] = False
-    current = current.view(padded_shape)[:, 1:-1, 1:-1].long()
-    result = torch.where(current == NO_VOTE,
-                         torch.full_like(current, ignore_index),
-                         current).to(dtype)
+    current = current.view(padded_shape)[:, 1:-1, 1:-1]
+    result = current.to(dtype).masked_fill_(current == NO_VOTE, ignore_index)
     return result[0] if squeeze else result

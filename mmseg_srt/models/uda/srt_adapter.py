@@ -491,10 +491,13 @@ class SRTAdapter(BaseModel):
             # The share of each class's predicted pixels that passed its
             # threshold, on the predictions it was applied to: p, if
             # Algorithm 1's statistics still describe the model.
+            # With the pixel count, shares pool over many steps.
             if generator.pass_shares is not None:
                 for k, share in enumerate(generator.pass_shares):
                     if not torch.isnan(share):
                         logs[f'pl.pass_share.{k}'] = share.float() * 100
+                        logs[f'pl.predicted.{k}'] = (
+                            generator.predicted_pixels[k].float())
             labelled = (labels != generator.ignore_index).sum()
             logs['pl.labelled'] = labelled.float() / valid.sum().clamp(
                 min=1) * 100
