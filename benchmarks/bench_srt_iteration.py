@@ -159,7 +159,8 @@ def print_profile(functions: dict, repeats: int, top: int = 12) -> None:
           'costs the same (their backward is in backward_and_update)')
     growth = sorted(
         (k for k in tables[first] if not k.startswith('srt:')),
-        key=lambda k: tables[second].get(k, [0, 0, 0])[0] - tables[first][k][0])
+        key=lambda k: tables[second].get(k, [0, 0, 0])[0] - tables[first][k][0]
+    )
     print(f'  operators with the most own time added, {second} -> {first} '
           '(calls per step):')
     for key in growth[:top]:

@@ -167,6 +167,28 @@ def test_pack_subset_keeps_the_first_names_with_their_files(tmp_path):
                          2)
 
 
+def test_pack_chosen_splits_whole(tmp_path):
+    """--splits source/train.txt target/test.txt --num-images 0: every name
+    of those two splits, nothing of the others; a split that is not there
+    is named."""
+    root = tmp_path / 'kvasir2colondb'
+    _converted(root, {
+        ('source', 'train'): ['a1', 'a2', 'a3'],
+        ('source', 'val'): ['b1', 'b2'],
+        ('target', 'test'): ['10', '11', '12'],
+    })
+    out = tmp_path / 'out'
+    counts = pack.subset_data(str(root), str(out), 0,
+                              ['source/train.txt', 'target/test.txt'])
+    assert counts == {'source/train.txt': 3, 'target/test.txt': 3}
+    assert sorted(p.name for p in (out / 'source' / 'images').iterdir()) \
+        == ['a1.jpg', 'a2.jpg', 'a3.jpg']
+    assert not (out / 'source' / 'val.txt').exists()
+    with pytest.raises(SystemExit, match='target/train_regions.txt'):
+        pack.subset_data(str(root), str(tmp_path / 'x'), 0,
+                         ['target/train_regions.txt'])
+
+
 def test_synthetic_urban_frames_fit_the_paper_config(tmp_path):
     from common import one_batch
     check.write_urban(str(tmp_path), count=4)

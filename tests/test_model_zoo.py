@@ -141,7 +141,7 @@ def test_sweep_records_resumes_and_skips(tmp_path, tiny_endosynth):
               '--cfg-options', 'randomness.seed=1', 'train_cfg.max_iters=2'])
     sweep = ['tools/sweep.py', str(config), '--seeds', '0', '1', '--jobs',
              '2', '--metafile', str(metafile), '--work-root', str(work_root),
-             '--report-every', '5']
+             '--report-every', '5', '--training-resources', '1x test box']
     result = run_tool(sweep)
     assert 'tiny_endosynth_seed1 (resumable)' in result.stdout
     assert 'tiny_endosynth_seed0 (new)' in result.stdout
@@ -159,6 +159,7 @@ def test_sweep_records_resumes_and_skips(tmp_path, tiny_endosynth):
         assert model['Results'][0]['Metrics']['mIoU'] == round(
             tested['mIoU'], 2)
         assert model['Metadata']['Iterations'] == 4
+        assert model['Metadata']['Training Resources'] == '1x test box'
         assert f'randomness.seed={seed}' in model['Command']
         assert model['Metadata']['Training Data'] == [
             f'{tiny_endosynth}/source/train.txt (pixel labels)'

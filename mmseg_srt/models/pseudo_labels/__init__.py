@@ -9,8 +9,7 @@ from .superpixel_refinement import refine_with_superpixels
 
 __all__ = [
     'accumulate_histograms', 'class_maxima', 'pass_counts_of_maxima',
-    'pass_shares',
-    'pass_shares_of_maxima', 'threshold_from_histogram',
+    'pass_shares', 'pass_shares_of_maxima', 'threshold_from_histogram',
     'thresholds_from_histograms', 'PseudoLabelGenerator',
     'samples_per_epoch_of', 'stack_superpixels', 'refine_with_superpixels'
 ]
