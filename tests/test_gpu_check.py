@@ -187,6 +187,8 @@ def test_pack_chosen_splits_whole(tmp_path):
     with pytest.raises(SystemExit, match='target/train_regions.txt'):
         pack.subset_data(str(root), str(tmp_path / 'x'), 0,
                          ['target/train_regions.txt'])
+    with pytest.raises(SystemExit, match='DOMAIN/SPLIT'):
+        pack.subset_data(str(root), str(tmp_path / 'x'), 0, ['train.txt'])
 
 
 def test_synthetic_urban_frames_fit_the_paper_config(tmp_path):

@@ -106,6 +106,9 @@ def subset_data(root: str,
                          'meta.json): run tools/convert_datasets/polyp.py')
     chosen = list(split_files(root))
     if splits:
+        if any('/' not in split for split in splits):
+            raise SystemExit(f'--splits: give each as DOMAIN/SPLIT.txt, '
+                             f'e.g. source/train.txt (got {splits})')
         chosen = [tuple(split.split('/', 1)) for split in splits]
         for domain, split in chosen:
             if not osp.isfile(osp.join(root, domain, split)):
