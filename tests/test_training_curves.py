@@ -80,6 +80,18 @@ def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
     assert float(table['3-4'][column]) == pytest.approx(32.5)
 
 
+def _pass_share_line(tmp_path, rows, ending, *options):
+    """plot_curves' class-0 fidelity line ending in ``ending`` for the
+    scalars.json rows ``rows``."""
+    scalars = tmp_path / 'scalars.json'
+    scalars.write_text('\n'.join(json.dumps(row) for row in rows) + '\n')
+    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
+                       str(tmp_path / 'curves.png'), *options])
+    return next(line for line in result.stdout.splitlines()
+                if line.strip().startswith('pl.pass_share.0')
+                and line.endswith(ending))
+
+
 def test_pass_share_summary_by_hand(tmp_path):
     """plot_curves' fidelity table from a hand-written scalars.json: class
     0 passes 25, 35, 30 % at p = 25, 25, 30 %: deviations 0, +10, 0
@@ -94,21 +106,12 @@ def test_pass_share_summary_by_hand(tmp_path):
         {'curves/pl.portion': 30.0, 'curves/pl.pass_share.0': 30.0,
          'step': 4},
     ]
-    scalars = tmp_path / 'scalars.json'
-    scalars.write_text('\n'.join(json.dumps(row) for row in rows) + '\n')
-    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
-                       str(tmp_path / 'curves.png')])
-    line = next(line for line in result.stdout.splitlines()
-                if line.strip().startswith('pl.pass_share.0'))
+    line = _pass_share_line(tmp_path, rows, '%')
     assert line.split() == ['pl.pass_share.0', '3', '+0.0', '[', '+0.0,',
                             '+8.0]', '66.7', '%']
     # Per 2-iteration epoch: steps 1-2 deviate by 0 (step 1 has no share),
     # steps 3-4 by (10 + 0) / 2 = 5: median 2.5, both within +-5.
-    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
-                       str(tmp_path / 'curves.png'), '--epoch-iters', '2'])
-    line = next(line for line in result.stdout.splitlines()
-                if line.strip().startswith('pl.pass_share.0')
-                and line.endswith('(epochs)'))
+    line = _pass_share_line(tmp_path, rows, '(epochs)', '--epoch-iters', '2')
     assert line.split() == ['pl.pass_share.0', '2', '+2.5', '[', '+0.0,',
                             '+5.0]', '100.0', '%', '(epochs)']
 
@@ -127,13 +130,7 @@ def test_pass_share_epochs_pool_pixels_by_hand(tmp_path):
         {'curves/pl.portion': 30.0, 'curves/pl.pass_share.0': 30.0,
          'curves/pl.predicted.0': 100.0, 'step': 4},
     ]
-    scalars = tmp_path / 'scalars.json'
-    scalars.write_text('\n'.join(json.dumps(row) for row in rows) + '\n')
-    result = run_tool(['tools/plot_curves.py', str(scalars), '--out',
-                       str(tmp_path / 'curves.png'), '--epoch-iters', '2'])
-    line = next(line for line in result.stdout.splitlines()
-                if line.strip().startswith('pl.pass_share.0')
-                and line.endswith('pooled)'))
+    line = _pass_share_line(tmp_path, rows, 'pooled)', '--epoch-iters', '2')
     assert line.split() == ['pl.pass_share.0', '2', '+3.8', '[', '+0.0,',
                             '+7.5]', '50.0', '%', '(epochs,', 'pixels',
                             'pooled)']

@@ -167,7 +167,12 @@ def pass_shares_of_maxima(max_probs: Tensor, predicted: Tensor,
                           thresholds: Tensor) -> Tensor:
     """:func:`pass_shares` of :func:`class_maxima`'s output (class K: left
     out)."""
-    passed, total = pass_counts_of_maxima(max_probs, predicted, thresholds)
+    return shares_of_counts(
+        *pass_counts_of_maxima(max_probs, predicted, thresholds))
+
+
+def shares_of_counts(passed: Tensor, total: Tensor) -> Tensor:
+    """``passed / total`` per class as float64; NaN where ``total`` is 0."""
     passed, total = passed.double(), total.double()
     return torch.where(total > 0, passed / total.clamp(min=1),
                        torch.full_like(total, float('nan')))

@@ -64,6 +64,7 @@ from torch.profiler import record_function
 from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         accumulate_histograms, class_maxima,
                                         pass_counts_of_maxima,
+                                        shares_of_counts,
                                         thresholds_from_histograms)
 from .superpixel_refinement import refine_with_superpixels
 
@@ -280,10 +281,7 @@ class PseudoLabelGenerator(nn.Module):
         if self.has_thresholds:
             passed, self.predicted_pixels = pass_counts_of_maxima(
                 *maxima, self.class_thresholds)
-            self.pass_shares = torch.where(
-                self.predicted_pixels > 0,
-                passed.double() / self.predicted_pixels.clamp(min=1),
-                torch.full_like(passed, float('nan'), dtype=torch.double))
+            self.pass_shares = shares_of_counts(passed, self.predicted_pixels)
         labels = self.assign(probs, valid, image_labels)
         if self.superpixel_refinement and self.has_thresholds:
             if superpixels is None:

@@ -427,9 +427,8 @@ class SRTAdapter(BaseModel):
                         self._probabilities(
                             source_out.head.seg_logits.detach(),
                             source['inputs']),
-                        self._probabilities(
-                            target_out.head.seg_logits.detach(),
-                            target['inputs'])))
+                        # The adversarial term's map, without its graph.
+                        target_probs.detach()))
         return log_vars
 
     @property
