@@ -190,6 +190,69 @@ def test_analyze_errors_unknown_class_names_the_classes(trained):
     assert "'lesion'" in result.stderr
 
 
+def test_analyze_errors_groups_equal_runs_on_each_group(trained,
+                                                       tiny_endosynth):
+    """``--groups``: each group's line is what the tool prints for a
+    dataset of that group's images alone (its own split file). The class
+    is 'normal', which this briefly trained model predicts (it predicts no
+    lesion yet), so the groups' figures differ with their lesions' areas."""
+    config, checkpoint, folder = trained
+    names = (tiny_endosynth / 'target/test.txt').read_text().split()
+    assert len(names) == 4
+    members = {'first': names[:1], 'rest': names[1:]}
+    groups = folder / 'groups.txt'
+    # lines in another order than the split's, plus a name the split lacks
+    groups.write_text('\n'.join([f'{n} rest' for n in names[:0:-1]] +
+                                 [f'{names[0]} first', 'unused rest', '']))
+
+    def figures(stdout: str, prefix: str) -> str:
+        line, = [l for l in stdout.splitlines() if l.startswith(prefix)]
+        return line.split(': ', 1)[1]
+
+    common = ['tools/analyze_errors.py', str(config), str(checkpoint),
+              '--dataset', 'val_dataloader.dataset', '--num-images', '1',
+              '--class', 'normal']
+    grouped = run_tool(common + ['--groups', str(groups), '--out',
+                                 str(folder / 'grouped.png')]).stdout
+    by_group = {
+        group: figures(grouped, f'  group {group} ({len(images)} images)')
+        for group, images in members.items()
+    }
+    assert by_group['first'] != by_group['rest']
+    for group, images in members.items():
+        split = folder / f'{group}.txt'
+        split.write_text('\n'.join(images) + '\n')
+        alone = run_tool(common + [
+            '--out', str(folder / f'{group}.png'), '--cfg-options',
+            f'val_dataloader.dataset.ann_file={split}'
+        ]).stdout
+        assert by_group[group] == figures(
+            alone, f'{checkpoint} (normal, {len(images)} images)')
+
+
+def test_analyze_errors_group_missing_names_file_and_image(trained,
+                                                           tiny_endosynth):
+    config, checkpoint, folder = trained
+    names = (tiny_endosynth / 'target/test.txt').read_text().split()
+    groups = folder / 'partial_groups.txt'
+    groups.write_text(f'{names[0]} a\n')
+    result = run_tool([
+        'tools/analyze_errors.py', str(config), str(checkpoint), '--dataset',
+        'val_dataloader.dataset', '--groups', str(groups), '--out',
+        str(folder / 'y.png')
+    ], expect_ok=False)
+    assert result.returncode != 0
+    assert f'{groups} has no group for 3 image(s)' in result.stderr
+    assert names[1] in result.stderr
+    groups.write_text(f'{names[0]}\n')
+    result = run_tool([
+        'tools/analyze_errors.py', str(config), str(checkpoint), '--dataset',
+        'val_dataloader.dataset', '--groups', str(groups), '--out',
+        str(folder / 'y.png')
+    ], expect_ok=False)
+    assert f"{groups}, line 1: expected 'image group'" in result.stderr
+
+
 def test_whole_image_pipeline_resizes_masks_with_frames(tmp_path):
     """A frame the test pipeline resizes (ColonDB's 384x334 to 331x288):
     the mask is resized with it, so predictions and masks compare."""

@@ -3,7 +3,7 @@ separate false objects.
 
     python tools/analyze_errors.py CONFIG CKPT [CKPT ...] \
         [--class lesion] [--ring 10] [--dataset target_test] \
-        [--out errors.png] [--num-images 6]
+        [--out errors.png] [--num-images 6] [--groups sequences.txt]
 
 For each checkpoint, over every image of the dataset (whole images resized
 as the config's test pipeline does), prints the class's IoU, precision and
@@ -12,14 +12,21 @@ split by their distance to the nearest true pixel of the class: *near*
 (at most ``--ring`` pixels: the outline drawn wide) and *far* (a separate
 false object, or any false pixel in an image without the class), each as a
 share of the true area, with the number of images holding more than
-``--far-pixels`` far false positives. The figure shows the images with the
-most far false positives for the last checkpoint: the image with the true
-outline (green), then each checkpoint's prediction of the class (red).
+``--far-pixels`` far false positives. With ``--groups`` (a text file of
+``image group`` lines, the image's file name without its extension: e.g.
+CVC-ColonDB's ``sequences.txt``, frame -> video sequence) it prints the same
+for every group of images too: frames of one video show one lesion, so a
+test split's mIoU is often a handful of lesions, and this shows which. The
+figure shows the images with the most far false positives for the last
+checkpoint: the image with the true outline (green), then each checkpoint's
+prediction of the class (red).
 
 Checkpoints of different configs compare with one config when their
 segmentors match (e.g. Ours and BL: the segmentor is the same).
 """
 import argparse
+import os.path as osp
+from typing import Dict, List
 
 import cv2
 import numpy as np
@@ -55,6 +62,10 @@ def parse_args():
                         help='far false positives that make an image count')
     parser.add_argument('--out', default='errors.png', help='the figure')
     parser.add_argument('--num-images', type=int, default=6)
+    parser.add_argument('--groups',
+                        help='a text file of `image group` lines (image: '
+                        'its file name without extension); prints each '
+                        "group's figures too")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -82,6 +93,41 @@ def class_masks(model, item: dict, k: int):
             (result.data_sample.gt_sem_seg.data[0] == k).numpy())
 
 
+def read_groups(path: str, image_paths: List[str]) -> List[str]:
+    """The group of each image, from ``path``'s ``image group`` lines."""
+    groups: Dict[str, str] = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 2:
+                raise ValueError(f'{path}, line {number}: expected '
+                                 f"'image group', got {line.strip()!r}")
+            groups[fields[0]] = fields[1]
+    names = [osp.splitext(osp.basename(p))[0] for p in image_paths]
+    missing = [name for name in names if name not in groups]
+    if missing:
+        raise KeyError(f'{path} has no group for {len(missing)} image(s) of '
+                       f'the dataset, e.g. {missing[:3]}')
+    return [groups[name] for name in names]
+
+
+def summary(counts: np.ndarray, far_counts: np.ndarray,
+            args: argparse.Namespace) -> str:
+    """IoU, precision, recall and the false positives' split, in words."""
+    tp, fn, fp_near, fp_far = (int(c) for c in counts)
+    area, predicted_area = tp + fn, tp + fp_near + fp_far
+    return (f'IoU {100 * tp / max(predicted_area + fn, 1):.2f}, '
+            f'precision {100 * tp / max(predicted_area, 1):.1f}, '
+            f'recall {100 * tp / max(area, 1):.1f}, '
+            f'predicted / true area {predicted_area / max(area, 1):.2f}; '
+            f'false positives near (<= {args.ring:g} px) '
+            f'{fp_near / max(area, 1):.3f}, far {fp_far / max(area, 1):.3f} '
+            f'of the true area; images with > {args.far_pixels} far: '
+            f'{int((far_counts > args.far_pixels).sum())}')
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -99,29 +145,25 @@ def main():
         raise KeyError(f'--class {args.class_name!r} is not a class of '
                        f'{args.config}: {classes}')
     k = classes.index(args.class_name)
+    groups = (read_groups(args.groups, [
+        dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
+    ]) if args.groups else [])
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
-        counts = np.zeros(4, dtype=np.int64)
-        far_counts = np.zeros(len(dataset), dtype=np.int64)
+        counts = np.zeros((len(dataset), 4), dtype=np.int64)
         progress = ProgressBar(len(dataset))
         for index in range(len(dataset)):
             predicted, truth = class_masks(model, dataset[index], k)
-            split = split_errors(predicted, truth, args.ring)
-            counts += split
-            far_counts[index] = split.false_positives_far
+            counts[index] = split_errors(predicted, truth, args.ring)
             progress.update()
         print()
-        tp, fn, fp_near, fp_far = (int(c) for c in counts)
-        area, predicted_area = tp + fn, tp + fp_near + fp_far
+        far_counts = counts[:, 3]
         print(f'{checkpoint} ({args.class_name}, {len(dataset)} images): '
-              f'IoU {100 * tp / max(predicted_area + fn, 1):.2f}, '
-              f'precision {100 * tp / max(predicted_area, 1):.1f}, '
-              f'recall {100 * tp / max(area, 1):.1f}, '
-              f'predicted / true area {predicted_area / max(area, 1):.2f}; '
-              f'false positives near (<= {args.ring:g} px) '
-              f'{fp_near / max(area, 1):.3f}, far {fp_far / max(area, 1):.3f} '
-              f'of the true area; images with > {args.far_pixels} far: '
-              f'{int((far_counts > args.far_pixels).sum())}')
+              f'{summary(counts.sum(0), far_counts, args)}')
+        for group in sorted(set(groups), key=groups.index):
+            members = np.array([g == group for g in groups])
+            print(f'  group {group} ({int(members.sum())} images): '
+                  f'{summary(counts[members].sum(0), far_counts[members], args)}')
     # The figure's images, predicted again: keeping every prediction of
     # every checkpoint would hold the whole dataset's masks in memory.
     shown = [
