@@ -148,6 +148,7 @@ def main():
     groups = (read_groups(args.groups, [
         dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
     ]) if args.groups else [])
+    group_of = np.array(groups)
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         counts = np.zeros((len(dataset), 4), dtype=np.int64)
@@ -160,8 +161,8 @@ def main():
         far_counts = counts[:, 3]
         print(f'{checkpoint} ({args.class_name}, {len(dataset)} images): '
               f'{summary(counts.sum(0), far_counts, args)}')
-        for group in sorted(set(groups), key=groups.index):
-            members = np.array([g == group for g in groups])
+        for group in dict.fromkeys(groups):  # first-seen order
+            members = group_of == group
             print(f'  group {group} ({int(members.sum())} images): '
                   f'{summary(counts[members].sum(0), far_counts[members], args)}')
     # The figure's images, predicted again: keeping every prediction of
