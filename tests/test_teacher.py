@@ -120,3 +120,54 @@ def test_analysis_loads_a_teacher_run_under_a_config_without_teacher(
     saved = _segmentor(load_checkpoint_safely(checkpoint)['state_dict'])
     for key, value in model.segmentor.state_dict().items():
         torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize('norm_stats', ['running', 'batch'])
+def test_teacher_norm_stats(norm_stats):
+    """With the teacher a copy of the segmentor (its first update), its
+    logits are the segmentor's at test time ('running': eval mode) or the
+    segmentor's training-mode forward with dropout off ('batch': each
+    batch's own normalisation, as the paper's pseudo labels see it)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    import mmseg_srt  # noqa: F401
+    from .conftest import REPO
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(REPO / 'configs/srt_endosynth.py')).model
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(cfg, teacher_momentum=0.5, teacher_norm_stats=norm_stats))
+    segmentor = model.segmentor
+    model.teacher.update_parameters(segmentor)
+    # a batch whose statistics are far from the initial running ones
+    inputs = torch.randn(4, 3, 64, 80) * 2 + 1
+    logits = model._teacher_logits(dict(inputs=inputs))
+    assert model.teacher.module.training  # its mode is restored
+
+    segmentor.eval()
+    with torch.no_grad():
+        at_test = segmentor._forward(inputs)
+    segmentor.train()
+    for module in segmentor.modules():
+        if isinstance(module, torch.nn.Dropout2d):
+            module.eval()
+    with torch.no_grad():
+        in_training = segmentor._forward(inputs)
+    expected, other = ((at_test, in_training) if norm_stats == 'running'
+                       else (in_training, at_test))
+    torch.testing.assert_close(logits, expected, rtol=0, atol=1e-5)
+    assert (logits - other).abs().max() > 0.1
+
+
+def test_teacher_norm_stats_must_be_known():
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    import mmseg_srt  # noqa: F401
+    from .conftest import REPO
+    cfg = Config.fromfile(str(REPO / 'configs/srt_endosynth.py')).model
+    with pytest.raises(ValueError, match="teacher_norm_stats must be"):
+        MODELS.build(
+            dict(cfg, teacher_momentum=0.01, teacher_norm_stats='eval'))

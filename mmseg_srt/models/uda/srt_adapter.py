@@ -181,6 +181,14 @@ class SRTAdapter(BaseModel):
             its recent past makes steadier labels than the one being
             trained on them. None: the segmentor's own predictions (the
             paper).
+        teacher_norm_stats: Which statistics the teacher's batch norms use
+            for the pseudo labels: ``'running'`` (eval mode, as at test
+            time) or ``'batch'`` (each target batch's own, as the
+            segmentor's training-mode forward that makes the paper's
+            pseudo labels, and DAFormer's teacher; dropout stays off). Not
+            in the paper; the teacher's running statistics are the
+            segmentor's, copied at every update, so the ``'batch'``
+            forward leaves no trace in them.
         discriminator_input: ``'input'`` upsamples the logits to the input
             size before the softmax D reads (as AdaptSegNet); ``'logits'``
             keeps the head's resolution (cheaper).
@@ -203,6 +211,7 @@ class SRTAdapter(BaseModel):
                  srt_loss: OptConfigType = None,
                  pseudo_label_loss: bool = True,
                  teacher_momentum: Optional[float] = None,
+                 teacher_norm_stats: str = 'running',
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -250,6 +259,10 @@ class SRTAdapter(BaseModel):
                     feature_channels=head.channels,
                     ignore_index=head.ignore_index))
         self.teacher = None
+        if teacher_norm_stats not in ('running', 'batch'):
+            raise ValueError("teacher_norm_stats must be 'running' or "
+                             f"'batch', got {teacher_norm_stats!r}")
+        self.teacher_norm_stats = teacher_norm_stats
         if teacher_momentum is not None:
             if not 0.0 < teacher_momentum <= 1.0:
                 raise ValueError('teacher_momentum must be in (0, 1], got '
@@ -442,6 +455,10 @@ class SRTAdapter(BaseModel):
         teacher = self.teacher.module
         was_training = teacher.training
         teacher.eval()
+        if self.teacher_norm_stats == 'batch':
+            for module in teacher.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.train()
         try:
             features = teacher.extract_feat(target['inputs'])
             return decode_head_outputs(teacher.decode_head,
