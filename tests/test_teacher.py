@@ -1,6 +1,8 @@
 """The EMA teacher of SRTAdapter (teacher_momentum, not in the paper):
 its update against a hand computation over real training steps, and resume
 restoring it."""
+import re
+
 import pytest
 import torch
 
@@ -171,3 +173,68 @@ def test_teacher_norm_stats_must_be_known():
     with pytest.raises(ValueError, match="teacher_norm_stats must be"):
         MODELS.build(
             dict(cfg, teacher_momentum=0.01, teacher_norm_stats='eval'))
+
+
+def _figures(stdout: str, prefix: str) -> dict:
+    line, = (line for line in stdout.splitlines() if line.startswith(prefix))
+    return {
+        key: float(value)
+        for key, value in re.findall(r'(IoU|precision|recall|area) ([\d.]+)',
+                                     line)
+    }
+
+
+def test_analyze_norm_stats_tool(tmp_path, tiny_endosynth):
+    """tools/analyze_norm_stats.py on a teacher run: its running-statistics
+    figures are analyze_errors' (one image at a time) for the segmentor and
+    for a checkpoint holding the teacher's weights as a segmentor; its
+    batch-statistics figures are mmseg's test_step of the segmentor in
+    training mode over the same batches."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    from mmseg.registry import MODELS
+
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=3, checkpoint_interval=3,
+        extra=TEACHER)
+    work_dir = tmp_path / 'work'
+    _train(config, work_dir)
+    checkpoint = checkpoint_path(work_dir, 3)
+    # a 3-step model marks little lesion: the normal class has figures
+    dataset = ['--dataset', 'val_dataloader.dataset', '--class', 'normal']
+    stdout = run_tool(['tools/analyze_norm_stats.py', str(config),
+                       str(checkpoint), *dataset, '--batch-size', '2'
+                       ]).stdout
+    state = load_checkpoint_safely(str(checkpoint))['state_dict']
+    teacher_checkpoint = tmp_path / 'teacher_as_segmentor.pth'
+    as_segmentor = {f'segmentor.{k}': v for k, v in _teacher(state).items()}
+    as_segmentor.update(
+        (k, v) for k, v in state.items() if k.startswith('discriminator.'))
+    torch.save({'state_dict': as_segmentor}, str(teacher_checkpoint))
+    for name, weights in (('segmentor', checkpoint),
+                          ('teacher', teacher_checkpoint)):
+        errors = run_tool(['tools/analyze_errors.py', str(config),
+                           str(weights), *dataset, '--out',
+                           str(tmp_path / f'{name}.png')]).stdout
+        assert _figures(stdout, f'{checkpoint} {name}, running') == \
+            _figures(errors, f'{weights} (normal')
+
+    cfg = Config.fromfile(str(config))
+    segmentor = MODELS.build(cfg.model).segmentor
+    segmentor.load_state_dict(_segmentor(state))
+    segmentor.train()  # the config has no dropout
+    cfg.val_dataloader.batch_size = 2
+    counts = torch.zeros(3)
+    with torch.no_grad():
+        for batch in Runner.build_dataloader(cfg.val_dataloader):
+            for sample in segmentor.test_step(batch):
+                predicted = sample.pred_sem_seg.data[0] == 0
+                truth = sample.gt_sem_seg.data[0] == 0
+                counts += torch.tensor([(predicted & truth).sum(),
+                                        (predicted & ~truth).sum(),
+                                        (~predicted & truth).sum()])
+    tp, fp, fn = counts.tolist()
+    batch = _figures(stdout, f'{checkpoint} segmentor, batch')
+    assert batch['IoU'] == pytest.approx(100 * tp / (tp + fp + fn), abs=0.006)
+    assert batch['area'] == pytest.approx((tp + fp) / (tp + fn), abs=0.006)
+    assert batch != _figures(stdout, f'{checkpoint} segmentor, running')

@@ -5,6 +5,7 @@ config and a checkpoint, a dataset of the config read with a deterministic
 pipeline, one inference pass that returns what the training step would see,
 and a class's errors split by where they lie."""
 import copy
+from contextlib import contextmanager
 from typing import List, NamedTuple, Optional
 
 import cv2
@@ -122,17 +123,18 @@ def build_dataset(cfg: Config, key: str, pipeline: List[dict]):
 
 
 class Inference(NamedTuple):
-    probs: Tensor  # (1, K, H, W) at the input size
-    features: Optional[Tensor]  # (1, C, h, w) S2 pixel features
-    data_sample: object
-    inputs: Tensor  # (1, 3, H, W) as the network saw them
+    probs: Tensor  # (B, K, H, W) at the input size
+    features: Optional[Tensor]  # (B, C, h, w) S2 pixel features
+    data_sample: object  # one data sample; a list of B from infer_batch
+    inputs: Tensor  # (B, 3, H, W) as the network saw them
 
 
 @torch.no_grad()
-def infer(model: nn.Module, item: dict) -> Inference:
-    """Segmentor forward of one dataset item (no test-time resizing)."""
+def infer_batch(model: nn.Module, items: List[dict]) -> Inference:
+    """Segmentor forward of dataset items as one batch (no test-time
+    resizing; the items must share a size, as the training crops do)."""
     segmentor = segmentor_of(model)
-    batch = segmentor.data_preprocessor(pseudo_collate([item]), False)
+    batch = segmentor.data_preprocessor(pseudo_collate(items), False)
     features = segmentor.extract_feat(batch['inputs'])
     outputs = decode_head_outputs(segmentor.decode_head, features)
     probs = F.softmax(
@@ -142,8 +144,35 @@ def infer(model: nn.Module, item: dict) -> Inference:
             mode='bilinear',
             align_corners=segmentor.decode_head.align_corners),
         dim=1)
-    return Inference(probs, outputs.features, batch['data_samples'][0],
+    return Inference(probs, outputs.features, batch['data_samples'],
                      batch['inputs'])
+
+
+def infer(model: nn.Module, item: dict) -> Inference:
+    """Segmentor forward of one dataset item (no test-time resizing)."""
+    result = infer_batch(model, [item])
+    return result._replace(data_sample=result.data_sample[0])
+
+
+@contextmanager
+def batch_norm_statistics(model: nn.Module):
+    """Within the block, ``model``'s batch norms normalise with each batch's
+    own statistics (as in a training step) while the rest stays in eval
+    mode (no dropout); their running statistics are restored after."""
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+    saved = [copy.deepcopy(m.state_dict()) for m in norms]
+    modes = [m.training for m in norms]
+    for m in norms:
+        m.train()
+    try:
+        yield model
+    finally:
+        for m, state, mode in zip(norms, saved, modes):
+            m.load_state_dict(state)
+            m.train(mode)
 
 
 class ErrorSplit(NamedTuple):
