@@ -211,6 +211,11 @@ def test_analyze_norm_stats_tool(tmp_path, tiny_endosynth):
     as_segmentor.update(
         (k, v) for k, v in state.items() if k.startswith('discriminator.'))
     torch.save({'state_dict': as_segmentor}, str(teacher_checkpoint))
+    # a checkpoint without a teacher under a teacher config: no teacher line
+    without = run_tool(['tools/analyze_norm_stats.py', str(config),
+                        str(teacher_checkpoint), *dataset]).stdout
+    assert f'{teacher_checkpoint} segmentor, batch' in without
+    assert f'{teacher_checkpoint} teacher' not in without
     for name, weights in (('segmentor', checkpoint),
                           ('teacher', teacher_checkpoint)):
         errors = run_tool(['tools/analyze_errors.py', str(config),

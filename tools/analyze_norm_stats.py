@@ -12,9 +12,9 @@ training step sees them; the images must share a size), prints the class's
 IoU, precision, recall and predicted area over the true area, with running
 and with batch statistics; for the segmentor and, when the config's model
 has an EMA teacher (``--cfg-options model.teacher_momentum=...`` as the
-run had it), for the teacher. A pseudo-label source that marks the class
-much larger or smaller than the model at test time feeds self-training
-that size.
+run had it) and the checkpoint holds one, for the teacher. A pseudo-label
+source that marks the class much larger or smaller than the model at test
+time feeds self-training that size.
 """
 import argparse
 from typing import Iterator, List, Tuple
@@ -114,8 +114,10 @@ def main():
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         nets = [('segmentor', model)]
-        if getattr(model, 'teacher', None) is not None:
-            nets.append(('teacher', model.teacher.module.eval()))
+        teacher = getattr(model, 'teacher', None)
+        if teacher is not None and int(teacher.steps) > 0:
+            # a checkpoint without a teacher leaves it as built (0 steps)
+            nets.append(('teacher', teacher.module.eval()))
         for name, net in nets:
             running = class_counts(net, dataset, k, args.batch_size)
             with batch_norm_statistics(net):
