@@ -34,8 +34,8 @@ from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.apis import (build_dataset, dataset_config, has_masks, infer,
-                            load_model, split_errors, whole_image_pipeline)
+from mmseg_srt.apis import (class_index, infer, load_model, masked_dataset,
+                            split_errors)
 from mmseg_srt.visualization import outline, overlay
 
 
@@ -133,18 +133,8 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    if not has_masks(dataset_config(cfg, args.dataset)):
-        raise ValueError(f'dataset {args.dataset!r} of {args.config} has no '
-                         'masks; pass --dataset with one that has')
-    dataset = build_dataset(
-        cfg, args.dataset,
-        whole_image_pipeline(cfg, dict(type='LoadAnnotations'),
-                             dict(type='PackSRTInputs')))
-    classes = list(dataset.metainfo['classes'])
-    if args.class_name not in classes:
-        raise KeyError(f'--class {args.class_name!r} is not a class of '
-                       f'{args.config}: {classes}')
-    k = classes.index(args.class_name)
+    dataset = masked_dataset(cfg, args.dataset, args.config)
+    k = class_index(dataset, args.class_name, args.config)
     groups = (read_groups(args.groups, [
         dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
     ]) if args.groups else [])

@@ -23,9 +23,8 @@ import numpy as np
 from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.apis import (batch_norm_statistics, build_dataset,
-                            dataset_config, has_masks, infer_batch,
-                            load_model, whole_image_pipeline)
+from mmseg_srt.apis import (batch_norm_statistics, class_index,
+                            infer_batch, load_model, masked_dataset)
 
 
 def parse_args():
@@ -96,18 +95,8 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    if not has_masks(dataset_config(cfg, args.dataset)):
-        raise ValueError(f'dataset {args.dataset!r} of {args.config} has no '
-                         'masks; pass --dataset with one that has')
-    dataset = build_dataset(
-        cfg, args.dataset,
-        whole_image_pipeline(cfg, dict(type='LoadAnnotations'),
-                             dict(type='PackSRTInputs')))
-    classes = list(dataset.metainfo['classes'])
-    if args.class_name not in classes:
-        raise KeyError(f'--class {args.class_name!r} is not a class of '
-                       f'{args.config}: {classes}')
-    k = classes.index(args.class_name)
+    dataset = masked_dataset(cfg, args.dataset, args.config)
+    k = class_index(dataset, args.class_name, args.config)
     if len(dataset) < args.batch_size:
         raise ValueError(f'dataset {args.dataset!r} has {len(dataset)} '
                          f'images, fewer than --batch-size {args.batch_size}')

@@ -122,6 +122,29 @@ def build_dataset(cfg: Config, key: str, pipeline: List[dict]):
     return DATASETS.build(dataset_cfg)
 
 
+def masked_dataset(cfg: Config, key: str, config_name: str):
+    """Dataset ``key`` of the config with its masks, whole images resized
+    as the test pipeline does (a clear error naming the config when it has
+    no masks)."""
+    if not has_masks(dataset_config(cfg, key)):
+        raise ValueError(f'dataset {key!r} of {config_name} has no masks; '
+                         'pass --dataset with one that has')
+    return build_dataset(
+        cfg, key,
+        whole_image_pipeline(cfg, dict(type='LoadAnnotations'),
+                             dict(type='PackSRTInputs')))
+
+
+def class_index(dataset, class_name: str, config_name: str) -> int:
+    """Index of ``class_name`` among the dataset's classes (a clear error
+    listing them when it is not one)."""
+    classes = list(dataset.metainfo['classes'])
+    if class_name not in classes:
+        raise KeyError(f'--class {class_name!r} is not a class of '
+                       f'{config_name}: {classes}')
+    return classes.index(class_name)
+
+
 class Inference(NamedTuple):
     probs: Tensor  # (B, K, H, W) at the input size
     features: Optional[Tensor]  # (B, C, h, w) S2 pixel features
