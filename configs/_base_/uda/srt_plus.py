@@ -15,7 +15,12 @@
 #     (keep_silent_thresholds) instead of never getting a label again;
 #   - pseudo labels from an EMA teacher of the segmentor (the adapter's
 #     teacher_momentum): m = 0.01 averages about the last 100 steps; set it
-#     per schedule (DAFormer's 0.001 is for 40k iterations).
+#     per schedule (DAFormer's 0.001 is for 40k iterations). The teacher
+#     predicts in eval mode (running batch-norm statistics), as the preset's
+#     recorded runs did; teacher_norm_stats='batch' gives it each target
+#     batch's own statistics, as the paper's pseudo labels (the segmentor's
+#     training forward) and DAFormer's teacher have them (the EndoSynth
+#     README measures both).
 # A child config:
 #   model = dict(pseudo_labeler={{_base_.pseudo_labeler}},
 #                srt_loss={{_base_.srt_loss}},
