@@ -179,9 +179,10 @@ def infer(model: nn.Module, item: dict) -> Inference:
 
 @contextmanager
 def batch_norm_statistics(model: nn.Module):
-    """Within the block, ``model``'s batch norms normalise with each batch's
-    own statistics (as in a training step) while the rest stays in eval
-    mode (no dropout); their running statistics are restored after."""
+    """Within the block, the batch norms of ``model`` (in eval mode, as
+    :func:`load_model` returns it) normalise with each batch's own
+    statistics, as in a training step, while the rest stays in eval mode
+    (no dropout); their running statistics and modes are restored after."""
     norms = [
         m for m in model.modules()
         if isinstance(m, nn.modules.batchnorm._BatchNorm)
