@@ -153,8 +153,8 @@ def main():
               f'{summary(counts.sum(0), far_counts, args)}')
         for group in dict.fromkeys(groups):  # first-seen order
             members = group_of == group
-            print(f'  group {group} ({int(members.sum())} images): '
-                  f'{summary(counts[members].sum(0), far_counts[members], args)}')
+            line = summary(counts[members].sum(0), far_counts[members], args)
+            print(f'  group {group} ({int(members.sum())} images): {line}')
     # The figure's images, predicted again: keeping every prediction of
     # every checkpoint would hold the whole dataset's masks in memory.
     shown = [

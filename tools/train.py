@@ -15,7 +15,7 @@ from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.utils import prepare_cpu_distributed
+from mmseg_srt.utils import close_distributed, prepare_cpu_distributed
 
 
 def parse_args():
@@ -112,6 +112,7 @@ def main():
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

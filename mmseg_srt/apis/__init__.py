@@ -2,11 +2,11 @@
 datasets of a config with a deterministic whole-image pipeline, inference
 that returns what a training step sees, and errors split by where they lie
 (as mmseg keeps its model loading and inference in ``mmseg.apis``)."""
-from .analysis import (Inference, batch_norm_statistics, build_dataset,
-                       class_index, config_transform, dataset_config,
-                       has_masks, infer, infer_batch, load_model,
-                       masked_dataset, segmentor_of, split_errors,
-                       whole_image_pipeline)
+from ..models.uda.srt_adapter import batch_norm_statistics
+from .analysis import (Inference, build_dataset, class_index,
+                       config_transform, dataset_config, has_masks, infer,
+                       infer_batch, load_model, masked_dataset, segmentor_of,
+                       split_errors, whole_image_pipeline)
 
 __all__ = [
     'Inference', 'batch_norm_statistics', 'build_dataset', 'class_index',

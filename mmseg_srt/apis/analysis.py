@@ -5,7 +5,6 @@ config and a checkpoint, a dataset of the config read with a deterministic
 pipeline, one inference pass that returns what the training step would see,
 and a class's errors split by where they lie."""
 import copy
-from contextlib import contextmanager
 from typing import List, NamedTuple, Optional
 
 import cv2
@@ -175,28 +174,6 @@ def infer(model: nn.Module, item: dict) -> Inference:
     """Segmentor forward of one dataset item (no test-time resizing)."""
     result = infer_batch(model, [item])
     return result._replace(data_sample=result.data_sample[0])
-
-
-@contextmanager
-def batch_norm_statistics(model: nn.Module):
-    """Within the block, the batch norms of ``model`` (in eval mode, as
-    :func:`load_model` returns it) normalise with each batch's own
-    statistics, as in a training step, while the rest stays in eval mode
-    (no dropout); their running statistics and modes are restored after."""
-    norms = [
-        m for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
-    saved = [copy.deepcopy(m.state_dict()) for m in norms]
-    modes = [m.training for m in norms]
-    for m in norms:
-        m.train()
-    try:
-        yield model
-    finally:
-        for m, state, mode in zip(norms, saved, modes):
-            m.load_state_dict(state)
-            m.train(mode)
 
 
 class ErrorSplit(NamedTuple):

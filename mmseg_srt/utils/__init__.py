@@ -1,9 +1,9 @@
 from .checkpoint import (UnsafeCheckpointError, load_checkpoint_safely,
                          register_checkpoint_loader, register_safe_globals)
-from .dist import prepare_cpu_distributed
+from .dist import close_distributed, prepare_cpu_distributed
 
 __all__ = [
     'UnsafeCheckpointError', 'load_checkpoint_safely',
     'register_checkpoint_loader', 'register_safe_globals',
-    'prepare_cpu_distributed'
+    'close_distributed', 'prepare_cpu_distributed'
 ]

@@ -37,3 +37,13 @@ def prepare_cpu_distributed(cfg: Config) -> None:
     wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
     wrapper_cfg['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper_cfg
+
+
+def close_distributed() -> None:
+    """End a multi-process job: wait for every rank, then destroy the process
+    group. A gloo group left to interpreter shutdown can abort a rank at exit
+    ("terminate called without an active exception") after its work is done,
+    which torchrun then reports as a failed job."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -34,7 +34,8 @@ the wrapper's forward: one segmentor forward per step computes both domains
 (see :meth:`SRTAdapter._run_segmentor`) and one D forward scores source and
 target maps together (D has no batch statistics, so this equals two calls).
 """
-from contextlib import contextmanager
+import copy
+from contextlib import contextmanager, nullcontext
 from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
@@ -90,6 +91,28 @@ def decode_head_outputs(decode_head: nn.Module,
     pixel_features = (
         classifier_inputs[0] if len(classifier_inputs) == 1 else None)
     return HeadOutputs(seg_logits, None, pixel_features)
+
+
+@contextmanager
+def batch_norm_statistics(model: nn.Module):
+    """Within the block, the batch norms of ``model`` normalise with each
+    batch's own statistics, as in a training step, while the rest keeps its
+    mode (an eval-mode model keeps dropout off); their running statistics
+    and modes are restored after."""
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+    saved = [copy.deepcopy(m.state_dict()) for m in norms]
+    modes = [m.training for m in norms]
+    for m in norms:
+        m.train()
+    try:
+        yield model
+    finally:
+        for m, state, mode in zip(norms, saved, modes):
+            m.load_state_dict(state)
+            m.train(mode)
 
 
 @contextmanager
@@ -455,14 +478,14 @@ class SRTAdapter(BaseModel):
         teacher = self.teacher.module
         was_training = teacher.training
         teacher.eval()
-        if self.teacher_norm_stats == 'batch':
-            for module in teacher.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.train()
+        norm_stats = (
+            batch_norm_statistics(teacher)
+            if self.teacher_norm_stats == 'batch' else nullcontext())
         try:
-            features = teacher.extract_feat(target['inputs'])
-            return decode_head_outputs(teacher.decode_head,
-                                       features).seg_logits
+            with norm_stats:
+                features = teacher.extract_feat(target['inputs'])
+                return decode_head_outputs(teacher.decode_head,
+                                           features).seg_logits
         finally:
             teacher.train(was_training)
 
