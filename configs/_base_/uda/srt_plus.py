@@ -19,8 +19,9 @@
 #     predicts in eval mode (running batch-norm statistics), as the preset's
 #     recorded runs did; teacher_norm_stats='batch' gives it each target
 #     batch's own statistics, as the paper's pseudo labels (the segmentor's
-#     training forward) and DAFormer's teacher have them (the EndoSynth
-#     README measures both).
+#     training forward) and DAFormer's teacher have them. Which is better
+#     depends on the data: 'batch' on EndoSynth, 'running' on ColonDB (each
+#     README measures both; tools/analyze_norm_stats.py checks a run).
 # A child config:
 #   model = dict(pseudo_labeler={{_base_.pseudo_labeler}},
 #                srt_loss={{_base_.srt_loss}},
