@@ -103,10 +103,9 @@ def main():
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         nets = [('segmentor', model)]
-        teacher = getattr(model, 'teacher', None)
-        if teacher is not None and int(teacher.steps) > 0:
-            # a checkpoint without a teacher leaves it as built (0 steps)
-            nets.append(('teacher', teacher.module.eval()))
+        # a checkpoint without a teacher leaves it as built (not ready)
+        if getattr(model, 'teacher_ready', False):
+            nets.append(('teacher', model.teacher.module.eval()))
         for name, net in nets:
             running = class_counts(net, dataset, k, args.batch_size)
             with batch_norm_statistics(net):

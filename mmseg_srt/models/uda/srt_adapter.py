@@ -417,7 +417,7 @@ class SRTAdapter(BaseModel):
                 with record_function('srt:pseudo_labels'):
                     target_labels, pl_logs = self._pseudo_labels(
                         target, self._teacher_logits(target)
-                        if self._teacher_ready else
+                        if self.teacher_ready else
                         target_out.head.seg_logits)
                 losses.update(pl_logs)
             if self.pseudo_labeler is not None and self.pseudo_label_loss:
@@ -468,7 +468,7 @@ class SRTAdapter(BaseModel):
         return log_vars
 
     @property
-    def _teacher_ready(self) -> bool:
+    def teacher_ready(self) -> bool:
         """The teacher holds an average once it was updated (its first
         update copies the segmentor)."""
         return self.teacher is not None and int(self.teacher.steps) > 0
