@@ -145,8 +145,18 @@ def test_teacher_norm_stats(norm_stats):
     model.teacher.update_parameters(segmentor)
     # a batch whose statistics are far from the initial running ones
     inputs = torch.randn(4, 3, 64, 80) * 2 + 1
+    norms = [(name, m) for name, m in model.teacher.module.named_modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    before = {name: {k: v.clone() for k, v in m.state_dict().items()}
+              for name, m in norms}
     logits = model._teacher_logits(dict(inputs=inputs))
     assert model.teacher.module.training  # its mode is restored
+    # its running statistics are what the EMA gave it, untouched
+    for name, m in norms:
+        assert m.track_running_stats
+        for key, value in m.state_dict().items():
+            torch.testing.assert_close(value, before[name][key], rtol=0,
+                                       atol=0)
 
     segmentor.eval()
     with torch.no_grad():

@@ -34,7 +34,6 @@ the wrapper's forward: one segmentor forward per step computes both domains
 (see :meth:`SRTAdapter._run_segmentor`) and one D forward scores source and
 target maps together (D has no batch statistics, so this equals two calls).
 """
-import copy
 from contextlib import contextmanager, nullcontext
 from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
@@ -97,22 +96,23 @@ def decode_head_outputs(decode_head: nn.Module,
 def batch_norm_statistics(model: nn.Module):
     """Within the block, the batch norms of ``model`` normalise with each
     batch's own statistics, as in a training step, while the rest keeps its
-    mode (an eval-mode model keeps dropout off); their running statistics
-    and modes are restored after."""
+    mode (an eval-mode model keeps dropout off). Their running statistics
+    are neither used nor updated (``track_running_stats`` is off inside the
+    block, so nothing is copied); modes and flags are restored after."""
     norms = [
         m for m in model.modules()
         if isinstance(m, nn.modules.batchnorm._BatchNorm)
     ]
-    saved = [copy.deepcopy(m.state_dict()) for m in norms]
-    modes = [m.training for m in norms]
+    flags = [(m.training, m.track_running_stats) for m in norms]
     for m in norms:
         m.train()
+        m.track_running_stats = False
     try:
         yield model
     finally:
-        for m, state, mode in zip(norms, saved, modes):
-            m.load_state_dict(state)
+        for m, (mode, track) in zip(norms, flags):
             m.train(mode)
+            m.track_running_stats = track
 
 
 @contextmanager
@@ -159,9 +159,9 @@ def _with_seg_maps(data_samples: SampleList, labels: Tensor) -> SampleList:
     as their ``gt_sem_seg``."""
     samples = []
     for sample, label in zip(data_samples, labels):
-        copy = SegDataSample(metainfo=sample.metainfo)
-        copy.gt_sem_seg = PixelData(data=label[None])
-        samples.append(copy)
+        labelled = SegDataSample(metainfo=sample.metainfo)
+        labelled.gt_sem_seg = PixelData(data=label[None])
+        samples.append(labelled)
     return samples
 
 
