@@ -17,8 +17,10 @@ pseudo_labeler = dict(
 # means, a normalised history and per-channel norms keep mu's meaning
 # independent of feature width and class frequency (see SRTLoss; the literal
 # Algorithm 3 / Eq. 7 is centroid_average='all', history='sum',
-# channel_reduction='sum'). The Kvasir -> CVC MobileNetV2 configs use mu 1:
-# mu 10 collapsed their polyp pseudo labels (configs/kvasir2cvc/README.md).
+# channel_reduction='sum'). mu is the value to set per dataset: the Kvasir
+# -> CVC MobileNetV2 configs use mu 1 (mu 10 collapsed their polyp pseudo
+# labels, configs/kvasir2cvc/README.md); EndoSynth did best at mu 0.1
+# (configs/endosynth/README.md).
 srt_loss = dict(
     type='SRTLoss',
     gamma=0.7,
