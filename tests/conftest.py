@@ -15,6 +15,11 @@ POLYP_DATA = Path(
     os.environ.get('SRT_POLYP_DATA',
                    REPO.parent / 'shared' / 'data' / 'polyp'))
 
+# The real CamVid day -> dusk copy: SRT_CAMVID_DATA, else the shared folder.
+CAMVID_DATA = Path(
+    os.environ.get('SRT_CAMVID_DATA',
+                   REPO.parent / 'shared' / 'data' / 'camvid'))
+
 
 def run_tool(args: List[str],
              cwd: Optional[Path] = None,
@@ -52,6 +57,20 @@ def require_shared_polyp() -> Path:
         message = (f'real polyp data not found at {root}: set '
                    'SRT_POLYP_DATA to a folder holding Kvasir-SEG/, '
                    'CVC-ClinicDB/, CVC-ColonDB/ with their split files')
+        if os.environ.get('CI'):
+            pytest.fail(message)
+        pytest.skip(message)
+    return root
+
+
+def require_shared_camvid() -> Path:
+    """The real CamVid day -> dusk copy (CAMVID_DATA): required on CI,
+    skipped elsewhere when absent."""
+    root = CAMVID_DATA
+    if not (root / 'splits' / 'dusk_train.txt').is_file():
+        message = (f'real CamVid data not found at {root}: set '
+                   'SRT_CAMVID_DATA to a folder holding images/, labels/ '
+                   'and splits/')
         if os.environ.get('CI'):
             pytest.fail(message)
         pytest.skip(message)

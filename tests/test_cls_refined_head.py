@@ -28,7 +28,7 @@ def _inputs(batch=2):
     return [torch.randn(batch, 4, 16, 16), torch.randn(batch, 8, 8, 8)]
 
 
-def _samples(image_labels, size=32):
+def _samples(image_labels, size=32, unknown=None):
     samples = []
     for index, labels in enumerate(image_labels):
         sample = SegDataSample()
@@ -42,6 +42,10 @@ def _samples(image_labels, size=32):
             multi_hot = torch.zeros(NUM_CLASSES)
             multi_hot[labels] = 1.
             sample.set_data(dict(gt_image_labels=multi_hot))
+            if unknown is not None:
+                known = torch.ones(NUM_CLASSES)
+                known[unknown[index]] = 0.
+                sample.set_data(dict(gt_image_label_weights=known))
         samples.append(sample)
     return samples
 
@@ -133,6 +137,30 @@ def test_classification_loss_is_binary_cross_entropy_over_labelled_images():
             y = 1. if k in labels else 0.
             terms.append(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)))
     torch.testing.assert_close(loss, torch.stack(terms).mean())
+
+
+def test_unknown_image_labels_add_no_classification_term():
+    """An unknown class (weight 0) is neither a positive nor a negative:
+    the loss is the hand-written BCE mean over the known (image, class)
+    pairs only, and its logit gets no gradient."""
+    head = _head()
+    inputs = _inputs(batch=2)
+    samples = _samples([[0], [1, 2]], unknown=[[2], []])
+    cls_logits = head.forward_cls(inputs).detach().requires_grad_()
+    loss = head.loss_cls_by_feat(cls_logits, samples)['loss_cls']
+    terms = []
+    for row, labels, unknown in ((0, {0}, {2}), (1, {1, 2}, set())):
+        for k in range(NUM_CLASSES):
+            if k in unknown:
+                continue
+            p = torch.sigmoid(cls_logits[row, k])
+            y = 1. if k in labels else 0.
+            terms.append(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)))
+    assert len(terms) == 5
+    torch.testing.assert_close(loss, torch.stack(terms).mean())
+    loss.backward()
+    assert cls_logits.grad[0, 2] == 0
+    assert (cls_logits.grad.flatten().abs() > 0).sum() == 5
 
 
 def test_classification_loss_without_labels_is_zero_but_connected():

@@ -447,6 +447,23 @@ def test_image_labels_option_masks_absent_classes():
     assert labels.flatten().tolist() == [1, IGNORE]
 
 
+def test_image_label_veto_spares_unknown_classes():
+    """Three pixels whose best class is 1 (P 0.9 over a 0.5 threshold), one
+    image each: class 1 present, absent, and unknown. Absent vetoes class 1
+    and the pixel falls to class 0 only if class 0 passes its own threshold
+    (it does not: 0.1 < 0.5); unknown vetoes nothing."""
+    generator = PseudoLabelGenerator(
+        num_classes=2, superpixel_refinement=False, use_image_labels=True)
+    generator.epoch.fill_(1)
+    generator.class_thresholds.fill_(0.5)
+    probs = torch.tensor([[0.1, 0.9]]).T.reshape(1, 2, 1, 1).repeat(3, 1, 1, 1)
+    labels = generator.assign(
+        probs,
+        image_labels=torch.tensor([[1., 1.], [1., 0.], [1., 0.]]),
+        image_label_weights=torch.tensor([[1., 1.], [1., 1.], [1., 0.]]))
+    assert labels.flatten().tolist() == [1, IGNORE, 1]
+
+
 # ---------------------------------------------------------------- schedule
 def test_first_epoch_has_no_labels_then_p_rises_per_epoch_to_its_cap():
     rng = np.random.default_rng(4)

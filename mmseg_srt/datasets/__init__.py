@@ -1,3 +1,4 @@
+from .camvid import CamVidDataset
 from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
 from .lesion_dataset import LesionSegDataset
@@ -6,7 +7,8 @@ from .source_target_dataset import (SourceTargetDataset,
 from .superpixels import SuperpixelSLIC
 from .transforms import ImageLabelsFromSegMap, PackSRTInputs
 from .urban import CityscapesWeakDataset, GTADataset, SynthiaDataset
-from .weak_seg_dataset import (WeakSegDataset, check_same_classes,
+from .weak_seg_dataset import (ImageLabels, WeakSegDataset,
+                               check_same_classes, read_image_label_file,
                                read_image_labels)
 
 __all__ = [
@@ -14,5 +16,6 @@ __all__ = [
     'SourceTargetDataset', 'SourceTargetInfiniteSampler',
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
-    'CityscapesWeakDataset'
+    'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
+    'read_image_label_file'
 ]

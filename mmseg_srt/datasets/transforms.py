@@ -30,6 +30,8 @@ class ImageLabelsFromSegMap(BaseTransform):
     Added Keys:
 
     - gt_image_labels (list[int]): sorted class indices present
+    - gt_image_labels_unknown (list[int]): classes with fewer than
+      ``min_pixels`` pixels but at least one: neither present nor absent
 
     Args:
         ignore_index: Label value that is not a class.
@@ -47,8 +49,12 @@ class ImageLabelsFromSegMap(BaseTransform):
             check_seg_map_values(values, results['num_classes'],
                                  self.ignore_index,
                                  results.get('seg_map_path'))
-        keep = (values != self.ignore_index) & (counts >= self.min_pixels)
-        results['gt_image_labels'] = [int(v) for v in values[keep]]
+        is_class = values != self.ignore_index
+        present = is_class & (counts >= self.min_pixels)
+        results['gt_image_labels'] = [int(v) for v in values[present]]
+        results['gt_image_labels_unknown'] = [
+            int(v) for v in values[is_class & ~present]
+        ]
         return results
 
     def __repr__(self) -> str:
@@ -67,6 +73,9 @@ class PackSRTInputs(PackSegInputs):
 
     - gt_image_labels (Tensor): float multi-hot vector of length
       ``num_classes``, present only when the item has image labels.
+    - gt_image_label_weights (Tensor): beside ``gt_image_labels``, 1 where
+      the label is known (present or absent), 0 for the classes in
+      ``gt_image_labels_unknown``.
     - gt_superpixels (PixelData): superpixel ids (1, H, W), int64, present
       only after ``SuperpixelSLIC``.
     """
@@ -82,7 +91,10 @@ class PackSRTInputs(PackSegInputs):
                     'add num_classes to the data info')
             multi_hot = torch.zeros(results['num_classes'])
             multi_hot[list(labels)] = 1.
-            packed['data_samples'].set_data(dict(gt_image_labels=multi_hot))
+            known = torch.ones(results['num_classes'])
+            known[list(results.get('gt_image_labels_unknown', ()))] = 0.
+            packed['data_samples'].set_data(
+                dict(gt_image_labels=multi_hot, gt_image_label_weights=known))
         superpixels = results.get('gt_superpixels')
         if superpixels is not None:
             if results.get('gt_superpixels_flip') != bool(

@@ -10,21 +10,24 @@ number of classes::
       <seg_map_path>/<name><seg_map_suffix>   uint8 class index, 255 ignore
       <ann_file>                              one name per line
       <image_label_file>                      "<name> <class> [<class> ...]"
+                                              (``?<class>``: unknown)
 
 A split with masks (``with_seg_map=True``) may omit the image-label file:
 the labels then come from the (cropped) mask, see
 :class:`mmseg_srt.datasets.transforms.ImageLabelsFromSegMap`. A split without
 masks must give one. Every item carries ``gt_image_labels`` (sorted class
-indices) when known and ``num_classes``, which
+indices) when known, ``gt_image_labels_unknown`` (classes the file marks
+neither present nor absent) and ``num_classes``, which
 :class:`mmseg_srt.datasets.transforms.PackSRTInputs` turns into a multi-hot
-``data_sample.gt_image_labels``.
+``data_sample.gt_image_labels`` and ``gt_image_label_weights`` (0 for an
+unknown class).
 
 Errors name the file: a missing image or mask, an item without image labels,
 a class index out of range (at construction), and a mask whose values are
 neither a class nor ``ignore_index`` (when the item is loaded).
 """
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import mmengine
 import torch
@@ -32,17 +35,32 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 
-def read_image_labels(path: str, num_classes: int) -> Dict[str, List[int]]:
-    """Parse an image-label file: ``<name> <class> [<class> ...]`` per line.
+class ImageLabels(NamedTuple):
+    """One image's image-level labels: the classes ``present`` and the
+    classes whose presence is ``unknown``; every other class is absent."""
+
+    present: List[int]
+    unknown: List[int]
+
+
+def read_image_label_file(path: str,
+                          num_classes: int) -> Dict[str, ImageLabels]:
+    """Parse an image-label file, one image a line::
+
+        <name> <class> [<class> ...] [?<class> ...]
+
+    A class written ``?k`` is unknown (neither present nor absent: no
+    classification loss, no veto); a class not on the line is absent.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
         ValueError: a line without classes, a non-integer or out-of-range
-            class, or a name given twice; the message names file and line.
+            class, a class both known and unknown, or a name given twice;
+            the message names file and line.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'image-label file {path} not found')
-    labels: Dict[str, List[int]] = {}
+    labels: Dict[str, ImageLabels] = {}
     for number, line in enumerate(mmengine.list_from_file(path), 1):
         fields = line.split()
         if not fields:
@@ -52,17 +70,33 @@ def read_image_labels(path: str, num_classes: int) -> Dict[str, List[int]]:
         if not classes:
             raise ValueError(f'{where}: no image-level label')
         try:
-            indices = sorted({int(k) for k in classes})
+            present = sorted({int(k) for k in classes if k[0] != '?'})
+            unknown = sorted({int(k[1:]) for k in classes if k[0] == '?'})
         except ValueError:
             raise ValueError(
-                f'{where}: classes must be integers, got {classes}') from None
-        if indices[0] < 0 or indices[-1] >= num_classes:
-            raise ValueError(f'{where}: class {indices} outside '
+                f'{where}: classes must be integers, each optionally '
+                f'preceded by ? (unknown), got {classes}') from None
+        indices = present + unknown
+        if min(indices) < 0 or max(indices) >= num_classes:
+            raise ValueError(f'{where}: class {sorted(indices)} outside '
                              f'0..{num_classes - 1}')
+        both = sorted(set(present) & set(unknown))
+        if both:
+            raise ValueError(f'{where}: class {both} is given both as '
+                             'present and as unknown (?)')
         if name in labels:
             raise ValueError(f'{where}: {name!r} is listed twice')
-        labels[name] = indices
+        labels[name] = ImageLabels(present, unknown)
     return labels
+
+
+def read_image_labels(path: str, num_classes: int) -> Dict[str, List[int]]:
+    """The classes present in each image of an image-label file (see
+    :func:`read_image_label_file`; unknown classes are left out)."""
+    return {
+        name: labels.present
+        for name, labels in read_image_label_file(path, num_classes).items()
+    }
 
 
 def check_seg_map_values(values, num_classes: int, ignore_index: int,
@@ -135,7 +169,7 @@ class WeakSegDataset(BaseSegDataset):
                 f'split file (ann_file) {self.ann_file!r} not found')
         num_classes = len(self.metainfo['classes'])
         image_labels = (
-            read_image_labels(self.image_label_file, num_classes)
+            read_image_label_file(self.image_label_file, num_classes)
             if self.image_label_file else None)
         img_dir = self.data_prefix.get('img_path', '')
         seg_dir = self.data_prefix.get('seg_map_path', '')
@@ -158,7 +192,8 @@ class WeakSegDataset(BaseSegDataset):
                     raise ValueError(
                         f'{name!r} of {self.ann_file} has no image-level '
                         f'label in {self.image_label_file}')
-                info['gt_image_labels'] = image_labels[name]
+                info['gt_image_labels'] = image_labels[name].present
+                info['gt_image_labels_unknown'] = image_labels[name].unknown
             if self.check_files:
                 self._check_item_files(info)
             data_list.append(info)

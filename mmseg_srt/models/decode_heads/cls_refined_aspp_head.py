@@ -145,7 +145,9 @@ class ClsRefinedASPPHead(ASPPHead):
 
         Samples without ``gt_image_labels`` are skipped; when none has them
         the loss is a zero that keeps S1 in the graph (DDP needs every
-        parameter to receive a gradient).
+        parameter to receive a gradient). A class whose
+        ``gt_image_label_weights`` is 0 (unknown) adds no term: with a
+        sigmoid the loss averages over the known (image, class) pairs.
         """
         has_labels = [
             'gt_image_labels' in sample for sample in batch_data_samples
@@ -154,16 +156,33 @@ class ClsRefinedASPPHead(ASPPHead):
         if not any(has_labels):
             return {name: cls_logits.sum() * 0.}
         rows = torch.tensor(has_labels, device=cls_logits.device)
-        labels = torch.stack([
-            sample.gt_image_labels for sample in batch_data_samples
+        samples = [
+            sample for sample in batch_data_samples
             if 'gt_image_labels' in sample
-        ]).to(cls_logits.device)
+        ]
+        labels = torch.stack([sample.gt_image_labels for sample in samples
+                              ]).to(cls_logits.device)
+        known = torch.stack([
+            sample.gt_image_label_weights if 'gt_image_label_weights'
+            in sample else torch.ones_like(sample.gt_image_labels)
+            for sample in samples
+        ]).to(cls_logits)
         logits = cls_logits[rows]
         if self.cls_use_sigmoid:
-            return {name: self.loss_cls(logits, labels)}
+            if bool((known == 1).all()):
+                return {name: self.loss_cls(logits, labels)}
+            return {
+                name:
+                self.loss_cls(
+                    logits,
+                    labels,
+                    weight=known,
+                    avg_factor=known.sum().clamp(min=1.))
+            }
         # Softmax cross-entropy needs one class per image.
-        if not bool((labels.sum(dim=1) == 1).all()):
+        if not bool(((labels.sum(dim=1) == 1) & (known == 1).all(dim=1)).all()):
             raise ValueError(
                 'loss_cls with use_sigmoid=False needs exactly one image '
-                'label per image; use use_sigmoid=True for multi-label images')
+                'label per image and none unknown; use use_sigmoid=True for '
+                'multi-label images')
         return {name: self.loss_cls(logits, labels.argmax(dim=1))}

@@ -94,7 +94,8 @@ class PseudoLabelGenerator(nn.Module):
         samples_per_epoch: Target samples per rank in one epoch; None lets
             ``PseudoLabelHook`` set it from the dataloader.
         use_image_labels: Never assign a class that the image's image-level
-            labels say is absent (not in the paper; off by default).
+            labels say is absent (not in the paper; off by default). A
+            class whose image label is unknown (weight 0) is not vetoed.
         statistics: ``'epoch'``: thresholds from the previous epoch's
             predictions, fixed for an epoch (Algorithm 1 as the paper runs
             it); ``'running'``: recomputed after every step from decaying
@@ -214,13 +215,16 @@ class PseudoLabelGenerator(nn.Module):
     def assign(self,
                probs: Tensor,
                valid: Optional[Tensor] = None,
-               image_labels: Optional[Tensor] = None) -> Tensor:
+               image_labels: Optional[Tensor] = None,
+               image_label_weights: Optional[Tensor] = None) -> Tensor:
         """Eq. 5: (B, H, W) labels from (B, K, H, W) probabilities.
 
         Args:
             probs: Softmax output of S2.
             valid: (B, H, W) bool, False on padding (never labelled).
             image_labels: (B, K) multi-hot; used with ``use_image_labels``.
+            image_label_weights: (B, K), 0 where an image label is unknown
+                (such a class is not vetoed); None: all known.
         """
         batch, _, height, width = probs.shape
         labels = torch.full((batch, height, width),
@@ -230,7 +234,11 @@ class PseudoLabelGenerator(nn.Module):
         if not self.has_thresholds:
             return labels
         if self.use_image_labels and image_labels is not None:
-            probs = probs * image_labels[:, :, None, None].to(probs)
+            allowed = image_labels.to(probs)
+            if image_label_weights is not None:
+                allowed = torch.maximum(allowed,
+                                        1 - image_label_weights.to(probs))
+            probs = probs * allowed[:, :, None, None]
         thresholds = self.class_thresholds.to(probs)[None, :, None, None]
         ratio, best = (probs / thresholds).max(dim=1)
         keep = ratio > 1.0
@@ -254,7 +262,8 @@ class PseudoLabelGenerator(nn.Module):
                 valid: Optional[Tensor] = None,
                 superpixels: Optional[Tensor] = None,
                 image_labels: Optional[Tensor] = None,
-                observe: bool = True) -> Tensor:
+                observe: bool = True,
+                image_label_weights: Optional[Tensor] = None) -> Tensor:
         """Pseudo labels of one target batch; with ``observe`` its
         predictions also join this epoch's statistics (after the labels are
         assigned, with the previous epoch's thresholds).
@@ -273,6 +282,7 @@ class PseudoLabelGenerator(nn.Module):
                 required unless ``superpixel_refinement=False``.
             image_labels: (B, K) multi-hot image labels.
             observe: Count the batch in Algorithm 1's statistics.
+            image_label_weights: (B, K), 0 where an image label is unknown.
         """
         probs = probs.detach()
         # One max over K serves the shares and the statistics.
@@ -282,7 +292,7 @@ class PseudoLabelGenerator(nn.Module):
             passed, self.predicted_pixels = pass_counts_of_maxima(
                 *maxima, self.class_thresholds)
             self.pass_shares = shares_of_counts(passed, self.predicted_pixels)
-        labels = self.assign(probs, valid, image_labels)
+        labels = self.assign(probs, valid, image_labels, image_label_weights)
         if self.superpixel_refinement and self.has_thresholds:
             if superpixels is None:
                 raise ValueError(

@@ -511,10 +511,15 @@ class SRTAdapter(BaseModel):
                     for s in samples
                 ], height, width,
                 inputs.device)
-            image_labels = None
+            image_labels = image_label_weights = None
             if all('gt_image_labels' in s for s in samples):
                 image_labels = torch.stack(
                     [s.gt_image_labels for s in samples]).to(inputs.device)
+                image_label_weights = torch.stack([
+                    s.gt_image_label_weights
+                    if 'gt_image_label_weights' in s else torch.ones_like(
+                        s.gt_image_labels) for s in samples
+                ]).to(inputs.device)
             # What this step's labels were made with: the generator may end
             # its epoch inside the call and move p and the thresholds on.
             generator = self.pseudo_labeler
@@ -526,7 +531,8 @@ class SRTAdapter(BaseModel):
                 probs,
                 valid=valid,
                 superpixels=superpixels,
-                image_labels=image_labels)
+                image_labels=image_labels,
+                image_label_weights=image_label_weights)
             # The share of each class's predicted pixels that passed its
             # threshold, on the predictions it was applied to: p, if
             # Algorithm 1's statistics still describe the model.
