@@ -48,7 +48,7 @@ def test_config_builds_model(path: Path):
     for dataset in datasets:
         assert dataset.type in ('EndoSynthDataset', 'LesionSegDataset',
                                 'GTADataset', 'SynthiaDataset',
-                                'CityscapesWeakDataset')
+                                'CityscapesWeakDataset', 'CamVidDataset')
 
 
 def test_oracle_trains_on_target_masks():
@@ -120,6 +120,7 @@ def test_colondb_rows_are_the_clinicdb_rows_on_other_data(name):
     ('kvasir2cvc', 'deeplabv3-mnv2-os16_2k'),
     ('kvasir2colondb', 'deeplabv3-mnv2-os16_2k'),
     ('endosynth', 'deeplabv3-r18tiny_1.5k'),
+    ('camvid_day2dusk', 'deeplabv3-mnv2-os16_2k'),
 ])
 def test_srt_plus_is_the_paper_preset_with_five_options(benchmark, suffix):
     folder = REPO / 'configs' / benchmark
@@ -154,7 +155,7 @@ TABLE_2 = {
 # each with its own source and the 16/13-class means for SYNTHIA.
 ROWS = [(f'{benchmark}/{row}_deeplabv3-mnv2-os16_2k.py',
          f'{benchmark}/bl-al_deeplabv3-mnv2-os16_2k.py', row)
-        for benchmark in ('kvasir2cvc', 'kvasir2colondb')
+        for benchmark in ('kvasir2cvc', 'kvasir2colondb', 'camvid_day2dusk')
         for row in sorted(TABLE_2)] + [
             (f'{benchmark}/{row}_deeplabv3-r50-d8_512x512_10k.py',
              f'{benchmark}/bl-al_deeplabv3-r50-d8_512x512_10k.py', row)

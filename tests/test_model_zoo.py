@@ -79,6 +79,19 @@ def test_table_from_a_hand_written_metafile(tmp_path):
     assert rows['a (model.srt_loss.loss_weight=10.0)'][4] == '65.00'
 
 
+def test_a_collection_chooses_its_columns(tmp_path):
+    """A multi-class benchmark's collection names the metrics it tabulates
+    (CamVid: mIoU and each class's IoU) in its own order."""
+    data = yaml.safe_load(HAND_WRITTEN)
+    data['Collections'][0]['Columns'] = {'IoUd': 'lesion', 'mIoU': 'mIoU'}
+    path = tmp_path / 'metafile.yaml'
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    table = render_tables(load_metafile(str(path)))
+    assert table.splitlines()[0] == (
+        '| row | config | seeds | lesion | mIoU | paper mIoU |')
+    assert _rows(table)['Ours'][2:] == ['54.00 ± 5.29', '73.00 ± 3.61', '-']
+
+
 @pytest.mark.parametrize('change,message', [
     (('a_seed1', 'Metadata', {'Iterations': 2000}),
      r"model 'a_seed1', Metadata: no 'Seed'"),
@@ -116,7 +129,8 @@ def test_results_table_tool_writes_and_checks_the_readme(tmp_path):
 
 
 @pytest.mark.parametrize('benchmark',
-                         ['endosynth', 'kvasir2cvc', 'kvasir2colondb'])
+                         ['endosynth', 'kvasir2cvc', 'kvasir2colondb',
+                          'camvid_day2dusk'])
 def test_benchmark_readmes_are_generated_from_their_metafiles(benchmark):
     """The shipped tables are what the metafile gives, not typed."""
     folder = REPO / 'configs' / benchmark

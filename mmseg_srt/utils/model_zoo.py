@@ -19,7 +19,8 @@ from typing import List, Optional, Sequence
 
 import yaml
 
-# Table columns: metafile metric key -> column title.
+# Table columns: metafile metric key -> column title; a collection's
+# ``Columns`` (the same mapping) replaces them.
 METRICS = OrderedDict([('IoUn', 'IoUn'), ('IoUd', 'IoUd'), ('mIoU', 'mIoU'),
                        ('Precision.lesion', 'lesion P'),
                        ('Recall.lesion', 'lesion R')])
@@ -157,9 +158,17 @@ def summarize(data: dict) -> List[dict]:
     return [row for row in rows.values() if row['runs']]
 
 
-def _metric_cells(runs: List[dict]) -> List[str]:
+def table_columns(data: dict) -> 'OrderedDict[str, str]':
+    """Metric key -> column title: the collection's ``Columns`` if it gives
+    them, else :data:`METRICS` (the lesion benchmarks')."""
+    collections = data.get('Collections') or []
+    columns = collections[0].get('Columns') if collections else None
+    return OrderedDict(columns) if columns else METRICS
+
+
+def _metric_cells(runs: List[dict], columns: dict) -> List[str]:
     cells = []
-    for key in METRICS:
+    for key in columns:
         values = [
             r['Results'][0]['Metrics'][key] for r in runs
             if key in r['Results'][0]['Metrics']
@@ -171,7 +180,8 @@ def _metric_cells(runs: List[dict]) -> List[str]:
 def render_tables(data: dict) -> str:
     """The summary table (mean ± sample std over seeds) and the table of
     every run with its command, as Markdown."""
-    header = ['row', 'config', 'seeds', *METRICS.values(), 'paper mIoU']
+    columns = table_columns(data)
+    header = ['row', 'config', 'seeds', *columns.values(), 'paper mIoU']
     lines = [
         '| ' + ' | '.join(header) + ' |',
         '|' + ' --- |' * len(header)
@@ -183,19 +193,19 @@ def render_tables(data: dict) -> str:
         paper = row.get('Paper mIoU')
         lines.append('| ' + ' | '.join([
             row['Row'], f'[{config}]({config})', seeds,
-            *_metric_cells(runs), '-' if paper is None else f'{paper:.2f}'
+            *_metric_cells(runs, columns), '-' if paper is None else f'{paper:.2f}'
         ]) + ' |')
     lines += [
         '', 'Every run (`Results` of `metafile.yaml`):', '',
-        '| run | seed | ' + ' | '.join(METRICS.values()) +
+        '| run | seed | ' + ' | '.join(columns.values()) +
         ' | iterations | date | command |',
-        '|' + ' --- |' * (len(METRICS) + 5)
+        '|' + ' --- |' * (len(columns) + 5)
     ]
     for model in data['Models']:
         metrics = model['Results'][0]['Metrics']
         cells = [
             f'{metrics[key]:.2f}' if key in metrics else '-'
-            for key in METRICS
+            for key in columns
         ]
         metadata = model['Metadata']
         lines.append('| ' + ' | '.join([

@@ -1,7 +1,7 @@
 # BL+AL (Table 2): the source-only segmentor wrapped in SRTAdapter with the
 # output-space discriminator (paper Eq. 6, eta 0.3).
 _base_ = [
-    './source-only_deeplabv3-mnv2-os16_4k.py', '../_base_/uda/adversarial.py'
+    './source-only_deeplabv3-mnv2-os16_2k.py', '../_base_/uda/adversarial.py'
 ]
 model = dict(
     _delete_=True,

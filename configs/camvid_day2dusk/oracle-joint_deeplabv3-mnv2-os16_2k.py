@@ -1,7 +1,7 @@
 # Joint oracle: the day drives AND the dusk training frames, both with
 # pixel labels: what target pixel labels add to the source, the ceiling the
 # gap is measured to.
-_base_ = ['./source-only_deeplabv3-mnv2-os16_4k.py']
+_base_ = ['./source-only_deeplabv3-mnv2-os16_2k.py']
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,

@@ -1,5 +1,5 @@
 # BL+PL+SRT (Table 2): the full method without the discriminator (no AL).
-_base_ = ['./srt_deeplabv3-mnv2-os16_4k.py']
+_base_ = ['./srt_deeplabv3-mnv2-os16_2k.py']
 model = dict(discriminator=None)
 # One optimizer and schedule: the segmentor's.
 optim_wrapper = dict(
