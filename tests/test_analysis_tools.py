@@ -275,3 +275,52 @@ def test_whole_image_pipeline_resizes_masks_with_frames(tmp_path):
     assert out['gt_seg_map'].shape == (15, 20)
     assert out['gt_seg_map'][5:10, 5:15].all()
     assert not out['gt_seg_map'][:5].any()
+
+
+def _load_tool(name):
+    import importlib.util
+
+    from .conftest import REPO
+    spec = importlib.util.spec_from_file_location(name,
+                                                  REPO / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_image_miou_hand_worked():
+    """Truth [[0, 0], [1, 255]], prediction [[0, 1], [1, 2]]: class 0 IoU
+    1/2, class 1 1/2, class 2 predicted only on the ignored pixel (left
+    out, so not a class of the image): mean 50."""
+    tool = _load_tool('compare_predictions')
+    truth = np.array([[0, 0], [1, 255]])
+    predicted = np.array([[0, 1], [1, 2]])
+    assert tool.image_miou(predicted, truth, 3) == pytest.approx(50.)
+
+
+def test_compare_predictions_figure(trained):
+    """Two rows (images) of four tiles: frame, truth, and the same
+    checkpoint twice, drawn alike; a legend below."""
+    config, checkpoint, folder = trained
+    out = folder / 'compare.png'
+    result = run_tool([
+        'tools/compare_predictions.py',
+        str(config),
+        str(checkpoint),
+        str(checkpoint), '--names', 'a', 'b', '--dataset',
+        'val_dataloader.dataset', '--num-images', '2', '--out',
+        str(out)
+    ])
+    assert '2 images x 2 models' in result.stdout
+    image = cv2.imread(str(out))
+    rows = image[:-24]  # the legend
+    height, width = rows.shape[0] // 2, rows.shape[1] // 4
+    assert rows.shape[:2] == (2 * height, 4 * width)
+    bar = 22  # title bars differ by name; the maps below them do not
+    for row in range(2):
+        cells = [
+            rows[row * height + bar:(row + 1) * height,
+                 c * width:(c + 1) * width] for c in range(4)
+        ]
+        assert np.array_equal(cells[2], cells[3])
+        assert not np.array_equal(cells[0], cells[2])

@@ -1,0 +1,123 @@
+"""Several models' predictions side by side on the same test images, in the
+dataset's palette: one row per image (the frame, its ground truth, then each
+checkpoint's prediction), each prediction titled with its name and its mIoU
+on that image.
+
+    python tools/compare_predictions.py CONFIG CKPT [CKPT ...] \
+        [--names BL Ours ...] [--num-images 4] [--dataset target_test] \
+        --out figure.jpg
+
+Images are spread evenly over the dataset (``--num-images`` of them, whole
+frames resized as the config's test pipeline does). Checkpoints of
+different configs compare under one config when their segmentors match
+(BL's, Ours' and an oracle's do).
+"""
+import argparse
+import os.path as osp
+from typing import List, Sequence
+
+import cv2
+import numpy as np
+from mmengine.config import Config, DictAction
+
+import mmseg_srt  # noqa: F401  (registers components, safe loading)
+from mmseg_srt.apis import infer, load_model, masked_dataset
+from mmseg_srt.visualization import colorize, palette_of
+
+IGNORE_INDEX = 255
+
+
+def image_miou(predicted: np.ndarray, truth: np.ndarray,
+               num_classes: int) -> float:
+    """Mean IoU over the classes present in the truth or the prediction of
+    one image (ignored pixels left out)."""
+    valid = truth != IGNORE_INDEX
+    ious = []
+    for k in range(num_classes):
+        pred_k, true_k = (predicted == k) & valid, (truth == k) & valid
+        union = np.count_nonzero(pred_k | true_k)
+        if union:
+            ious.append(np.count_nonzero(pred_k & true_k) / union)
+    return 100 * float(np.mean(ious)) if ious else float('nan')
+
+
+def evenly_spaced(count: int, total: int) -> List[int]:
+    count = min(count, total)
+    return [int(i) for i in np.linspace(0, total - 1, count).round()]
+
+
+def titled(image_rgb: np.ndarray, title: str) -> np.ndarray:
+    """The image with a title bar above it (BGR out)."""
+    bar = np.full((22, image_rgb.shape[1], 3), 255, np.uint8)
+    cv2.putText(bar, title, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                (0, 0, 0), 1, cv2.LINE_AA)
+    return np.concatenate([bar, image_rgb[..., ::-1]], axis=0)
+
+
+def legend(classes: Sequence[str], palette: np.ndarray,
+           width: int) -> np.ndarray:
+    """One line of colour swatches with the class names (BGR)."""
+    height, x = 24, 4
+    bar = np.full((height, width, 3), 255, np.uint8)
+    for name, colour in zip(classes, palette):
+        cv2.rectangle(bar, (x, 5), (x + 14, 19),
+                      tuple(int(c) for c in colour[::-1]), -1)
+        cv2.putText(bar, name, (x + 18, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+        x += 26 + 8 * len(name)
+    return bar
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config whose segmentor and dataset '
+                        'are used')
+    parser.add_argument('checkpoints', nargs='+', help='checkpoints to '
+                        'compare')
+    parser.add_argument('--names', nargs='+',
+                        help='one title per checkpoint (default: file names)')
+    parser.add_argument('--dataset', default='target_test',
+                        help='dataset key of the config (with masks)')
+    parser.add_argument('--num-images', type=int, default=4)
+    parser.add_argument('--out', required=True, help='figure file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    names = args.names or [osp.basename(c) for c in args.checkpoints]
+    if len(names) != len(args.checkpoints):
+        raise SystemExit(f'--names gives {len(names)} names for '
+                         f'{len(args.checkpoints)} checkpoints')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    dataset = masked_dataset(cfg, args.dataset, args.config)
+    classes = dataset.metainfo['classes']
+    palette = palette_of(dataset.metainfo)
+    models = [load_model(cfg, checkpoint) for checkpoint in args.checkpoints]
+    rows = []
+    for index in evenly_spaced(args.num_images, len(dataset)):
+        item = dataset[index]
+        truth = item['data_samples'].gt_sem_seg.data[0].numpy()
+        image = cv2.imread(item['data_samples'].img_path)
+        image = cv2.resize(image, truth.shape[::-1])[..., ::-1]
+        frame = osp.splitext(osp.basename(item['data_samples'].img_path))[0]
+        tiles = [titled(image, frame), titled(colorize(truth, palette),
+                                              'ground truth')]
+        for name, model in zip(names, models):
+            predicted = infer(model, item).probs[0].argmax(0).numpy()
+            score = image_miou(predicted, truth, len(classes))
+            tiles.append(
+                titled(colorize(predicted, palette), f'{name} {score:.1f}'))
+        rows.append(np.concatenate(tiles, axis=1))
+    figure = np.concatenate(rows, axis=0)
+    figure = np.concatenate(
+        [figure, legend(classes, palette, figure.shape[1])], axis=0)
+    cv2.imwrite(args.out, figure)
+    print(f'{args.out}: {len(rows)} images x {len(models)} models')
+
+
+if __name__ == '__main__':
+    main()
