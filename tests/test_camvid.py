@@ -171,6 +171,59 @@ def test_unknown_labels_reach_the_packed_sample(converted):
     assert 'gt_sem_seg' not in sample
 
 
+def test_image_labels_of_a_crop_by_hand():
+    """A 360x480 frame with sky and car present, fence unknown: rescaled
+    by 0.5 (180x240) a 192x256 crop holds all of it and the labels stand;
+    at full size the crop misses part of the frame, so sky and car become
+    unknown beside fence, and the absent classes stay absent."""
+    from mmseg_srt.datasets import ImageLabelsOfCrop
+    frame = dict(ori_shape=(360, 480), gt_image_labels=[0, 8],
+                 gt_image_labels_unknown=[7])
+    whole = ImageLabelsOfCrop()(
+        dict(frame, scale_factor=(0.5, 0.5), img_shape=(180, 240)))
+    assert (whole['gt_image_labels'], whole['gt_image_labels_unknown']) == (
+        [0, 8], [7])
+    part = ImageLabelsOfCrop()(
+        dict(frame, scale_factor=(1., 1.), img_shape=(192, 256)))
+    assert (part['gt_image_labels'], part['gt_image_labels_unknown']) == (
+        [], [0, 7, 8])
+
+
+@pytest.mark.parametrize('ratio,crops_part', [(0.5, False), (1.0, True)])
+def test_image_labels_of_a_crop_in_the_real_pipeline(converted, ratio,
+                                                     crops_part):
+    """The CamVid target pipeline on a real frame, its rescale fixed."""
+    from mmengine.config import Config
+    _, out = converted
+    cfg = Config.fromfile(str(_camvid_config('srt_deeplabv3-mnv2-os16')))
+    pipeline = [
+        dict(step, ratio_range=(ratio, ratio))
+        if step['type'] == 'RandomResize' else step
+        for step in cfg.train_dataloader.dataset.target.pipeline
+        if step['type'] != 'SuperpixelSLIC'
+    ]
+    assert [s['type'] for s in pipeline].index('ImageLabelsOfCrop') == [
+        s['type'] for s in pipeline
+    ].index('RandomCrop') + 1
+    dataset = CamVidDataset(
+        data_root=str(out),
+        data_prefix=dict(img_path='target/images'),
+        ann_file='target/train.txt',
+        with_seg_map=False,
+        image_label_file='target/image_labels.txt',
+        pipeline=pipeline)
+    index = DUSK_TRAIN.index(HAND_MADE)
+    sample = dataset[index]['data_samples']
+    present = torch.zeros(11)
+    present[[0, 7]] = 1
+    known = torch.ones(11)
+    known[[9, 10]] = 0
+    if crops_part:
+        known[[0, 7]], present[:] = 0, 0
+    assert torch.equal(sample.gt_image_labels, present)
+    assert torch.equal(sample.gt_image_label_weights, known)
+
+
 def test_old_image_label_files_without_unknowns_still_load(converted,
                                                            tmp_path):
     _, out = converted

@@ -5,7 +5,8 @@ from .lesion_dataset import LesionSegDataset
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
 from .superpixels import SuperpixelSLIC
-from .transforms import ImageLabelsFromSegMap, PackSRTInputs
+from .transforms import (ImageLabelsFromSegMap, ImageLabelsOfCrop,
+                         PackSRTInputs)
 from .urban import CityscapesWeakDataset, GTADataset, SynthiaDataset
 from .weak_seg_dataset import (ImageLabels, WeakSegDataset,
                                check_same_classes, read_image_label_file,
@@ -17,5 +18,5 @@ __all__ = [
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
-    'read_image_label_file'
+    'read_image_label_file', 'ImageLabelsOfCrop'
 ]

@@ -1,7 +1,8 @@
 """Image-level labels in the data pipeline (paper section 3.1, Eq. 2).
 
 ``ImageLabelsFromSegMap`` derives a source image's labels ``y_sc`` from its
-pixel labels; ``PackSRTInputs`` packs them, as a multi-hot vector, beside
+pixel labels; ``ImageLabelsOfCrop`` keeps a target frame's labels true for
+a crop of it; ``PackSRTInputs`` packs them, as a multi-hot vector, beside
 what mmseg's ``PackSegInputs`` packs.
 """
 import numpy as np
@@ -60,6 +61,45 @@ class ImageLabelsFromSegMap(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(ignore_index={self.ignore_index}, '
                 f'min_pixels={self.min_pixels})')
+
+
+@TRANSFORMS.register_module()
+class ImageLabelsOfCrop(BaseTransform):
+    """Whole-frame image labels made honest for a crop of the frame.
+
+    A dataset's image labels describe the whole frame: a class present in
+    the frame may lie outside a crop of it, and a class absent from the
+    frame is absent from any crop. Unless the crop holds the whole
+    (resized) frame, this marks the present classes unknown (no
+    classification loss, no veto); absent and unknown classes stay as they
+    are. Place it after ``RandomCrop``; frames resized with ``Resize`` or
+    ``RandomResize`` (the frame's size is ``ori_shape`` x ``scale_factor``).
+
+    Required Keys:
+
+    - img_shape (the crop's), ori_shape, scale_factor (optional)
+    - gt_image_labels (optional: without it nothing changes)
+    - gt_image_labels_unknown (optional)
+
+    Modified Keys:
+
+    - gt_image_labels, gt_image_labels_unknown
+    """
+
+    def transform(self, results: dict) -> dict:
+        present = results.get('gt_image_labels')
+        if not present:
+            return results
+        height, width = results['ori_shape'][:2]
+        w_scale, h_scale = results.get('scale_factor') or (1., 1.)
+        frame = (int(height * h_scale + 0.5), int(width * w_scale + 0.5))
+        crop = results['img_shape'][:2]
+        if crop[0] >= frame[0] and crop[1] >= frame[1]:
+            return results
+        results['gt_image_labels_unknown'] = sorted(
+            set(results.get('gt_image_labels_unknown', ())) | set(present))
+        results['gt_image_labels'] = []
+        return results
 
 
 @TRANSFORMS.register_module()

@@ -23,7 +23,9 @@ source_train_pipeline = [
     dict(type='PackSRTInputs')
 ]
 # Target training frames: no label maps; image labels (present, absent or
-# unknown: ?k in the file) of the whole frame come from the dataset.
+# unknown: ?k in the file) of the whole frame come from the dataset. A crop
+# that misses part of the frame may miss a present class: there
+# ImageLabelsOfCrop makes the present classes unknown (absent ones stay).
 # SuperpixelSLIC (Algorithm 2's prior): 600 superpixels per 480x360 frame
 # (about 17x17 pixels, so poles and signs get their own), computed once per
 # frame and cached; it follows the resize and flip, RandomCrop crops it.
@@ -40,6 +42,7 @@ target_train_pipeline = [
         n_segments=600,
         cache_dir=data_root + '/superpixels'),
     dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='ImageLabelsOfCrop'),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSRTInputs')
 ]
