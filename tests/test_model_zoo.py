@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from mmseg_srt.utils.model_zoo import (MetafileError, load_metafile,
-                                       render_tables)
+                                       render_runs, render_summary)
 
 from .conftest import REPO, run_tool, write_tiny_config
 
@@ -63,7 +63,7 @@ def _rows(table: str) -> dict:
 def test_table_from_a_hand_written_metafile(tmp_path):
     path = tmp_path / 'metafile.yaml'
     path.write_text(HAND_WRITTEN)
-    rows = _rows(render_tables(load_metafile(str(path))))
+    rows = _rows(render_summary(load_metafile(str(path))))
     # the Rows order first, then what is not listed there
     assert list(rows) == ['BL', 'Ours', 'a (model.srt_loss.loss_weight=10.0)']
     config, seeds, iou_n, iou_d, miou, precision, recall, paper = rows['Ours']
@@ -86,10 +86,56 @@ def test_a_collection_chooses_its_columns(tmp_path):
     data['Collections'][0]['Columns'] = {'IoUd': 'lesion', 'mIoU': 'mIoU'}
     path = tmp_path / 'metafile.yaml'
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    table = render_tables(load_metafile(str(path)))
+    table = render_summary(load_metafile(str(path)))
     assert table.splitlines()[0] == (
         '| row | config | seeds | lesion | mIoU | paper mIoU |')
     assert _rows(table)['Ours'][2:] == ['54.00 ± 5.29', '73.00 ± 3.61', '-']
+
+
+def test_runs_view_prints_every_recorded_run(tmp_path):
+    """--runs: one line per Models entry, in the file's order, with its
+    seed, metrics, iterations, date and command; the README is untouched."""
+    path = tmp_path / 'metafile.yaml'
+    path.write_text(HAND_WRITTEN)
+    readme = tmp_path / 'README.md'
+    readme.write_text('unchanged\n')
+    out = run_tool(['tools/results_table.py', str(path), '--runs']).stdout
+    lines = out.splitlines()
+    assert lines[0].startswith('| run | seed | IoUn | IoUd | mIoU |')
+    names = [line.split('|')[1].strip() for line in lines[2:]]
+    assert names == ['a_seed0', 'a_seed1', 'a_seed2', 'b_seed0',
+                     'a_mu10_seed0']
+    assert lines[2] == ('| a_seed0 | 0 | 90.00 | 50.00 | 70.00 | - | - | '
+                        '2000 | 2026-11-26 | `python tools/train.py '
+                        'configs/demo/a.py` |')
+    assert readme.read_text() == 'unchanged\n'
+    assert render_runs(load_metafile(str(path))) == out
+
+
+def test_compare_reads_the_recorded_rows_from_the_metafile(tmp_path):
+    """--compare puts a run's metrics beside the named rows' mean ± std
+    over seeds, read from the metafile: change a recorded value and the
+    printout changes with it."""
+    path = tmp_path / 'metafile.yaml'
+    path.write_text(HAND_WRITTEN)
+    result = tmp_path / 'result.json'
+    result.write_text(json.dumps({'mIoU': 71.5, 'IoUn': 91.0, 'aAcc': 9.}))
+    command = ['tools/results_table.py', str(path), '--compare',
+               str(result), '--rows', 'Ours', 'BL']
+    lines = run_tool(command).stdout.splitlines()
+    assert lines[2] == '| this run | - | 91.00 | - | 71.50 | - | - |'
+    assert lines[3].startswith('| Ours | 0, 1, 2 | 92.00 ± 2.00 | ')
+    assert '73.00 ± 3.61' in lines[3]
+    assert lines[4] == '| BL | 0 | - | - | 60.50 | 80.00 | 70.00 |'
+    data = yaml.safe_load(HAND_WRITTEN)
+    data['Models'][2]['Results'][0]['Metrics']['mIoU'] = 80.0  # a_seed2
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    changed = run_tool(command).stdout.splitlines()
+    # 70, 72, 80: mean 74, sample std sqrt((16 + 4 + 36) / 2) = 5.29
+    assert '74.00 ± 5.29' in changed[3] and '73.00' not in changed[3]
+    wrong = run_tool(command[:-2] + ['Nope'], expect_ok=False)
+    assert wrong.returncode != 0 and "no recorded row ['Nope']" in (
+        wrong.stderr)
 
 
 @pytest.mark.parametrize('change,message', [
@@ -263,3 +309,38 @@ def test_a_run_with_options_gets_its_own_name(tmp_path):
     assert metafile.read_text() == before
     add_run(str(metafile), model('a_x-1_seed0', 'x=1'))
     assert len(load_metafile(str(metafile))['Models']) == 2
+
+
+def test_quickstart_prints_its_run_beside_the_recorded_rows(tmp_path):
+    """The main job (cut to 2 iterations) ends with its own metrics beside
+    the recorded rows, which it reads from the metafile: in a copy whose
+    BL seed-0 mIoU is changed, the printed BL row changes with it."""
+    import sys
+
+    from mmseg_srt.utils.model_zoo import mean_std
+    data = yaml.safe_load(
+        (REPO / 'configs/endosynth/metafile.yaml').read_text())
+    bl = 'configs/endosynth/bl_deeplabv3-r18tiny_1.5k.py'
+    runs = [m for m in data['Models']
+            if m['Config'] == bl and 'Cfg Options' not in m['Metadata']]
+    runs[0]['Results'][0]['Metrics']['mIoU'] = 12.34
+    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
+    metafile = tmp_path / 'metafile.yaml'
+    metafile.write_text(yaml.safe_dump(data, sort_keys=False))
+    work_dir = tmp_path / 'work'
+    result = run_tool(
+        ['tools/quickstart.sh', '--cfg-options', 'train_cfg.max_iters=2'],
+        env=dict(WORK_DIR=str(work_dir), METAFILE=str(metafile),
+                 SRT_PYTHON=sys.executable))
+    lines = result.stdout.splitlines()
+    start = lines.index(next(line for line in lines
+                             if line.startswith('Your run beside')))
+    table = lines[start + 1:]
+    ours = json.loads(
+        sorted((work_dir / 'test').glob('*/*.json'))[-1].read_text())
+    assert table[2].startswith('| your run: configs/srt_endosynth.py | - |')
+    assert f'| {ours["mIoU"]:.2f} |' in table[2]
+    titles = [line.split('|')[1].strip() for line in table[3:7]]
+    assert titles == ['Ours with mu 0.1', 'BL (source only)', 'BL+AL',
+                      'Ours (BL+AL+PL+SRT, the paper preset)']
+    assert f'| {mean_std(values)} |' in table[4]

@@ -1,21 +1,31 @@
-"""Write a benchmark README's results tables from its metafile.
+"""A benchmark's results from its metafile: the README's summary table,
+every recorded run, or one new run beside recorded rows.
 
-The tables of ``configs/<benchmark>/README.md`` (between the
-``results-table`` markers) come from ``configs/<benchmark>/metafile.yaml``,
-never typed: one row per config with mean ± sample std over its seeds and
-the paper's number where the collection gives one, then every run with its
-seed, date and command. ``--check`` exits 1 when the README differs from
-what the metafile gives.
+The summary table of ``configs/<benchmark>/README.md`` (between the
+``results-table`` markers) comes from ``configs/<benchmark>/metafile.yaml``,
+never typed: one row per config (and options) with mean ± sample std over
+its seeds and the paper's number where the collection gives one.
+``--check`` exits 1 when the README differs from what the metafile gives.
+``--runs`` prints every recorded run (seed, metrics, iterations, date,
+command) instead. ``--compare METRICS_JSON --rows NAME ...`` prints one
+run's metrics (the JSON ``tools/test.py`` writes) beside the recorded rows
+with those titles.
 
 Usage::
 
     python tools/results_table.py configs/kvasir2colondb/metafile.yaml
+    python tools/results_table.py configs/kvasir2colondb/metafile.yaml --runs
+    python tools/results_table.py configs/endosynth/metafile.yaml \\
+        --compare work_dirs/quickstart/20261129_120000/20261129_120000.json \\
+        --rows 'BL (source only)' 'BL+AL'
 """
 import argparse
+import json
 import os.path as osp
 import sys
 
-from mmseg_srt.utils.model_zoo import (load_metafile, render_tables,
+from mmseg_srt.utils.model_zoo import (compare_with_rows, load_metafile,
+                                       render_runs, render_summary,
                                        replace_table)
 
 
@@ -29,16 +39,41 @@ def parse_args():
         '--check',
         action='store_true',
         help='change nothing; exit 1 if the README is not up to date')
+    parser.add_argument(
+        '--runs',
+        action='store_true',
+        help='print every recorded run; change nothing')
+    parser.add_argument(
+        '--compare',
+        metavar='METRICS_JSON',
+        help='print this run (tools/test.py\'s metrics JSON) beside the '
+        'rows given by --rows; change nothing')
+    parser.add_argument(
+        '--rows', nargs='+', default=[], help='row titles for --compare')
+    parser.add_argument(
+        '--title', default='this run', help='the --compare run\'s title')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    data = load_metafile(args.metafile)
+    if args.runs:
+        print(render_runs(data), end='')
+        return
+    if args.compare:
+        with open(args.compare) as f:
+            metrics = json.load(f)
+        try:
+            table = compare_with_rows(data, metrics, args.rows, args.title)
+        except KeyError as error:
+            sys.exit(f'{args.metafile}: {error.args[0]}')
+        print(table, end='')
+        return
     readme = args.readme or osp.join(osp.dirname(args.metafile), 'README.md')
-    table = render_tables(load_metafile(args.metafile))
     with open(readme) as f:
         text = f.read()
-    updated = replace_table(text, table, readme)
+    updated = replace_table(text, render_summary(data), readme)
     if args.check:
         if updated != text:
             print(f'{readme} is out of date: run python tools/'
@@ -48,7 +83,7 @@ def main():
         return
     with open(readme, 'w') as f:
         f.write(updated)
-    print(f'{readme}: tables of {args.metafile} written')
+    print(f'{readme}: summary table of {args.metafile} written')
 
 
 if __name__ == '__main__':

@@ -8,7 +8,8 @@ standard deviation over its seeds, the paper's number beside it where the
 collection gives one (``Rows``: config -> row name and paper values, in table
 order). A run trained with ``--cfg-options`` records them in
 ``Metadata['Cfg Options']`` and forms a row of its own. ``tools/sweep.py``
-appends runs; ``tools/results_table.py`` writes the tables.
+appends runs; ``tools/results_table.py`` writes the summary into the README
+and prints every run, or one run beside recorded rows, on demand.
 """
 import fcntl
 import math
@@ -177,9 +178,9 @@ def _metric_cells(runs: List[dict], columns: dict) -> List[str]:
     return cells
 
 
-def render_tables(data: dict) -> str:
-    """The summary table (mean ± sample std over seeds) and the table of
-    every run with its command, as Markdown."""
+def render_summary(data: dict) -> str:
+    """The summary table as Markdown: one row per config (and options),
+    mean ± sample std over its seeds, the paper's number beside it."""
     columns = table_columns(data)
     header = ['row', 'config', 'seeds', *columns.values(), 'paper mIoU']
     lines = [
@@ -193,10 +194,17 @@ def render_tables(data: dict) -> str:
         paper = row.get('Paper mIoU')
         lines.append('| ' + ' | '.join([
             row['Row'], f'[{config}]({config})', seeds,
-            *_metric_cells(runs, columns), '-' if paper is None else f'{paper:.2f}'
+            *_metric_cells(runs, columns), '-' if paper is None else
+            f'{paper:.2f}'
         ]) + ' |')
-    lines += [
-        '', 'Every run (`Results` of `metafile.yaml`):', '',
+    return '\n'.join(lines) + '\n'
+
+
+def render_runs(data: dict) -> str:
+    """Every recorded run with its seed, metrics, iterations, date and
+    command, as Markdown."""
+    columns = table_columns(data)
+    lines = [
         '| run | seed | ' + ' | '.join(columns.values()) +
         ' | iterations | date | command |',
         '|' + ' --- |' * (len(columns) + 5)
@@ -214,6 +222,37 @@ def render_tables(data: dict) -> str:
             str(metadata.get('Iterations', '-')),
             str(model.get('Date', '-')), f'`{model.get("Command", "-")}`'
         ]) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def compare_with_rows(data: dict, metrics: dict, names: Sequence[str],
+                      title: str = 'this run') -> str:
+    """``metrics`` (one run's) beside the recorded rows called ``names``
+    (their ``Row`` titles), in the summary's columns: mean ± sample std
+    and the seeds of each row.
+
+    Raises:
+        KeyError: a name that is no row with runs, listing the rows.
+    """
+    columns = table_columns(data)
+    rows = {row['Row']: row for row in summarize(data)}
+    missing = [name for name in names if name not in rows]
+    if missing:
+        raise KeyError(f'no recorded row {missing}; rows: {list(rows)}')
+    header = ['', 'seeds', *columns.values()]
+    lines = [
+        '| ' + ' | '.join(header) + ' |',
+        '|' + ' --- |' * len(header),
+        '| ' + ' | '.join([
+            title, '-', *(f'{metrics[key]:.2f}' if key in metrics else '-'
+                          for key in columns)
+        ]) + ' |'
+    ]
+    for name in names:
+        runs = sorted(rows[name]['runs'], key=lambda r: r['Metadata']['Seed'])
+        seeds = ', '.join(str(r['Metadata']['Seed']) for r in runs)
+        lines.append('| ' + ' | '.join(
+            [name, seeds, *_metric_cells(runs, columns)]) + ' |')
     return '\n'.join(lines) + '\n'
 
 
