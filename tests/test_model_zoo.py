@@ -1,6 +1,7 @@
 """Benchmark metafiles, the tables generated from them
 (tools/results_table.py) and the sweep that fills them (tools/sweep.py)."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,23 @@ def test_benchmark_readmes_are_generated_from_their_metafiles(benchmark):
         assert Path(entry['Config']).parent.name == benchmark
     run_tool(['tools/results_table.py', str(folder / 'metafile.yaml'),
               '--check'])
+    # A model-zoo page a reader takes in at a glance: at most 8 KiB, its
+    # findings' links resolve to sections of its experiments page.
+    readme = (folder / 'README.md').read_text()
+    assert len(readme.encode()) <= 8 * 1024
+    experiments = REPO / 'docs' / 'experiments' / f'{benchmark}.md'
+    for anchor in re.findall(
+            rf'\(\.\./\.\./docs/experiments/{benchmark}\.md#([^)]+)\)', readme):
+        assert anchor in _anchors(experiments.read_text()), anchor
+
+
+def _anchors(markdown: str) -> set:
+    """GitHub's anchors of a page's headings."""
+    return {
+        re.sub(r'[^\w\- ]', '', line.lstrip('#').strip().lower()).replace(
+            ' ', '-')
+        for line in markdown.splitlines() if line.startswith('#')
+    }
 
 
 def test_sweep_records_resumes_and_skips(tmp_path, tiny_endosynth):
