@@ -324,3 +324,86 @@ def test_compare_predictions_figure(trained):
         ]
         assert np.array_equal(cells[2], cells[3])
         assert not np.array_equal(cells[0], cells[2])
+
+
+def _norm_input_statistics(model, batches):
+    """Literal AdaBN: each batch norm's input, with every batch norm
+    normalising by the batch's own statistics (and tracking none), per
+    batch; returns {name: (mean over batches of the channel means, mean
+    over batches of the unbiased channel variances)}."""
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from mmseg_srt.apis import batch_norm_statistics, segmentor_of
+    segmentor = segmentor_of(model)
+    seen = {}
+    hooks = [
+        module.register_forward_hook(
+            lambda m, inputs, output, name=name: seen.setdefault(
+                name, []).append(inputs[0].detach().clone()))
+        for name, module in segmentor.named_modules()
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)
+    ]
+    with torch.no_grad(), batch_norm_statistics(segmentor):
+        for items in batches:
+            batch = segmentor.data_preprocessor(pseudo_collate(items), False)
+            segmentor.decode_head(segmentor.extract_feat(batch['inputs']))
+    for hook in hooks:
+        hook.remove()
+    stats = {}
+    for name, inputs in seen.items():
+        dims = [d for d in range(inputs[0].dim()) if d != 1]
+        means = torch.stack([x.mean(dim=dims) for x in inputs])
+        variances = torch.stack([x.var(dim=dims, unbiased=True)
+                                 for x in inputs])
+        stats[name] = (means.mean(0), variances.mean(0))
+    return stats
+
+
+def test_adapt_norm_stats_matches_a_literal_average(trained):
+    """The tool's checkpoint holds, for every batch norm of the segmentor,
+    the average over the dataset's batches of the batch mean and unbiased
+    variance of its input (computed here with hooks, each batch norm on
+    batch statistics); every other tensor is the input checkpoint's."""
+    import torch
+    from mmengine.config import Config
+
+    from mmseg_srt.apis import (build_dataset, load_model,
+                                whole_image_pipeline)
+    from mmseg_srt.utils import load_checkpoint_safely
+    config, checkpoint, folder = trained
+    out = folder / 'adapted.pth'
+    result = run_tool([
+        'tools/adapt_norm_stats.py',
+        str(config),
+        str(checkpoint), '--dataset', 'val_dataloader.dataset',
+        '--batch-size', '2', '--out',
+        str(out)
+    ])
+    assert 'batch-norm buffers re-estimated on 2 batches of 2' in (
+        result.stdout)
+    cfg = Config.fromfile(str(config))
+    dataset = build_dataset(
+        cfg, 'val_dataloader.dataset',
+        whole_image_pipeline(cfg, dict(type='PackSRTInputs')))
+    assert len(dataset) == 4
+    reference = _norm_input_statistics(
+        load_model(cfg, str(checkpoint)),
+        [[dataset[0], dataset[1]], [dataset[2], dataset[3]]])
+    before = load_checkpoint_safely(str(checkpoint))['state_dict']
+    after = load_checkpoint_safely(str(out))['state_dict']
+    assert set(before) == set(after)
+    checked = 0
+    for key in before:
+        module = key.rsplit('.', 1)[0][len('segmentor.'):]
+        if key.endswith('.running_mean') and module in reference:
+            torch.testing.assert_close(after[key], reference[module][0],
+                                       rtol=1e-4, atol=1e-5)
+            torch.testing.assert_close(
+                after[key.replace('running_mean', 'running_var')],
+                reference[module][1], rtol=1e-4, atol=1e-5)
+            checked += 1
+        elif key.rsplit('.', 1)[-1] not in ('running_mean', 'running_var',
+                                            'num_batches_tracked'):
+            assert torch.equal(before[key], after[key]), key
+    assert checked == len(reference) > 0

@@ -1,0 +1,51 @@
+"""Batch-norm statistics of another domain (AdaBN, Li et al. 2016): a
+trained segmentor's running means and variances re-estimated on a dataset's
+images, no labels read, every other weight unchanged."""
+from typing import Iterable, List
+
+import torch
+from mmengine.dataset import pseudo_collate
+from torch import nn
+
+from .analysis import segmentor_of
+
+
+def _batch_norms(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
+    return [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+
+
+@torch.no_grad()
+def estimate_norm_statistics(model: nn.Module,
+                             batches: Iterable[List[dict]]) -> int:
+    """Replace the running statistics of the segmentor's batch norms by the
+    average of the statistics of ``batches`` (lists of dataset items, each
+    forwarded as one batch through the backbone and the decode head, as a
+    training step would). Each batch counts equally: PyTorch's cumulative
+    average (``momentum=None``) of the batch means and unbiased variances.
+    Modes and momenta are restored after; returns the number of batches.
+    """
+    segmentor = segmentor_of(model)
+    norms = _batch_norms(segmentor)
+    if not norms:
+        raise ValueError('the segmentor has no batch norm to adapt')
+    saved = [(m.training, m.momentum) for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    count = 0
+    try:
+        for items in batches:
+            batch = segmentor.data_preprocessor(pseudo_collate(items), False)
+            segmentor.decode_head(segmentor.extract_feat(batch['inputs']))
+            count += 1
+    finally:
+        for m, (mode, momentum) in zip(norms, saved):
+            m.train(mode)
+            m.momentum = momentum
+    if not count:
+        raise ValueError('no batch to estimate the statistics from')
+    return count

@@ -1,0 +1,78 @@
+"""Re-estimate a trained segmentor's batch-norm statistics on a dataset's
+images (AdaBN, Li et al. 2016), no labels read, and write the checkpoint
+with them: a cheap test-time adaptation to compare every method with.
+
+    python tools/adapt_norm_stats.py CONFIG CKPT --out ADAPTED.pth \
+        [--dataset target_train] [--batch-size 4]
+    python tools/test.py CONFIG ADAPTED.pth
+
+The images are read whole and resized as the config's test pipeline does,
+``--batch-size`` at a time (they must share a size); each batch counts
+equally. Only the running means and variances of the segmentor's batch
+norms change (an SRT adapter's checkpoint keeps its discriminator,
+teacher and pseudo-label state as they were).
+"""
+import argparse
+
+import torch
+from mmengine.config import Config, DictAction
+
+import mmseg_srt  # noqa: F401  (registers components, safe loading)
+from mmseg_srt.apis import (build_dataset, estimate_norm_statistics,
+                            load_model, segmentor_of, whole_image_pipeline)
+from mmseg_srt.apis.analysis import ADAPTER_SEGMENTOR
+from mmseg_srt.utils import load_checkpoint_safely
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--out', required=True, help='checkpoint to write')
+    parser.add_argument('--dataset', default='target_train',
+                        help='config key of the dataset whose images give '
+                        'the statistics (labels are not read)')
+    parser.add_argument('--batch-size', type=int, default=4,
+                        help='images per forward (2 or more)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config, as in '
+                        'tools/train.py')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.batch_size < 2:
+        raise SystemExit('--batch-size must be 2 or more (batch statistics)')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model = load_model(cfg, args.checkpoint)
+    pipeline = whole_image_pipeline(cfg, dict(type='PackSRTInputs'))
+    dataset = build_dataset(cfg, args.dataset, pipeline)
+    if len(dataset) < args.batch_size:
+        raise SystemExit(f'dataset {args.dataset!r} has {len(dataset)} '
+                         f'images, fewer than --batch-size {args.batch_size}')
+    # Whole batches only: a short last batch would count as much as a full
+    # one in the cumulative average.
+    starts = range(0, len(dataset) - args.batch_size + 1, args.batch_size)
+    count = estimate_norm_statistics(
+        model, ([dataset[i] for i in range(start, start + args.batch_size)]
+                for start in starts))
+    checkpoint = load_checkpoint_safely(args.checkpoint)
+    state = checkpoint.get('state_dict', checkpoint)
+    prefix = ADAPTER_SEGMENTOR if any(
+        key.startswith(ADAPTER_SEGMENTOR) for key in state) else ''
+    changed = 0
+    for name, buffer in segmentor_of(model).named_buffers():
+        if name.rsplit('.', 1)[-1] in ('running_mean', 'running_var',
+                                        'num_batches_tracked'):
+            state[prefix + name] = buffer.clone()
+            changed += 1
+    torch.save(checkpoint, args.out)
+    print(f'{args.out}: {changed} batch-norm buffers re-estimated on '
+          f'{count} batches of {args.batch_size} images of {args.dataset}')
+
+
+if __name__ == '__main__':
+    main()
