@@ -407,3 +407,13 @@ def test_adapt_norm_stats_matches_a_literal_average(trained):
                                             'num_batches_tracked'):
             assert torch.equal(before[key], after[key]), key
     assert checked == len(reference) > 0
+
+
+def test_confusion_hand_worked():
+    """Truth [[0, 0], [1, 255]], prediction [[0, 1], [1, 2]]: class 0 has
+    one pixel right and one called 1, class 1 one right; the ignored pixel
+    counts nowhere."""
+    tool = _load_tool('compare_predictions')
+    counts = tool.confusion(np.array([[0, 1], [1, 2]]),
+                            np.array([[0, 0], [1, 255]]), 3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]

@@ -10,7 +10,9 @@ on that image.
 Images are spread evenly over the dataset (``--num-images`` of them, whole
 frames resized as the config's test pipeline does). Checkpoints of
 different configs compare under one config when their segmentors match
-(BL's, Ours' and an oracle's do).
+(BL's, Ours' and an oracle's do). ``--confusion`` also prints each
+checkpoint's confusion over the whole dataset: per true class (row), the
+share of its pixels predicted as each class, in percent.
 """
 import argparse
 import os.path as osp
@@ -39,6 +41,26 @@ def image_miou(predicted: np.ndarray, truth: np.ndarray,
         if union:
             ious.append(np.count_nonzero(pred_k & true_k) / union)
     return 100 * float(np.mean(ious)) if ious else float('nan')
+
+
+def confusion(predicted: np.ndarray, truth: np.ndarray,
+              num_classes: int) -> np.ndarray:
+    """(K, K) pixel counts, rows true classes, columns predicted ones
+    (ignored pixels left out)."""
+    valid = truth != IGNORE_INDEX
+    return np.bincount(
+        truth[valid].astype(np.int64) * num_classes + predicted[valid],
+        minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def print_confusion(name: str, counts: np.ndarray,
+                    classes: Sequence[str]) -> None:
+    width = max(len(c) for c in classes)
+    print(f'{name}: confusion (% of each true class\'s pixels)')
+    print(' ' * (width + 1) + ' '.join(f'{c[:5]:>5}' for c in classes))
+    totals = np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    for name_k, row in zip(classes, 100 * counts / totals):
+        print(f'{name_k:>{width}} ' + ' '.join(f'{v:5.1f}' for v in row))
 
 
 def evenly_spaced(count: int, total: int) -> List[int]:
@@ -80,6 +102,9 @@ def parse_args():
                         help='dataset key of the config (with masks)')
     parser.add_argument('--num-images', type=int, default=4)
     parser.add_argument('--out', required=True, help='figure file')
+    parser.add_argument('--confusion', action='store_true',
+                        help='print each checkpoint\'s confusion over the '
+                        'whole dataset')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -117,6 +142,15 @@ def main():
         [figure, legend(classes, palette, figure.shape[1])], axis=0)
     cv2.imwrite(args.out, figure)
     print(f'{args.out}: {len(rows)} images x {len(models)} models')
+    if args.confusion:
+        for name, model in zip(names, models):
+            counts = np.zeros((len(classes), len(classes)), np.int64)
+            for index in range(len(dataset)):
+                item = dataset[index]
+                truth = item['data_samples'].gt_sem_seg.data[0].numpy()
+                predicted = infer(model, item).probs[0].argmax(0).numpy()
+                counts += confusion(predicted, truth, len(classes))
+            print_confusion(name, counts, classes)
 
 
 if __name__ == '__main__':
