@@ -83,6 +83,22 @@ def _original_layout(copy: Path, root: Path) -> Path:
     return root
 
 
+def _dusk_train(out: Path, pipeline=None,
+                label_file: str = 'target/image_labels.txt'):
+    """The converted dusk training frames as the weak configs read them:
+    images and image labels, no label maps."""
+    return CamVidDataset(
+        data_root=str(out),
+        data_prefix=dict(img_path='target/images'),
+        ann_file='target/train.txt',
+        with_seg_map=False,
+        image_label_file=label_file,
+        pipeline=pipeline or [
+            dict(type='LoadImageFromFile'),
+            dict(type='PackSRTInputs')
+        ])
+
+
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('camvid')
@@ -151,16 +167,7 @@ def test_image_labels_follow_the_rule_on_a_hand_counted_map(converted):
 
 def test_unknown_labels_reach_the_packed_sample(converted):
     _, out = converted
-    dataset = CamVidDataset(
-        data_root=str(out),
-        data_prefix=dict(img_path='target/images'),
-        ann_file='target/train.txt',
-        with_seg_map=False,
-        image_label_file='target/image_labels.txt',
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='PackSRTInputs')
-        ])
+    dataset = _dusk_train(out)
     sample = dataset[DUSK_TRAIN.index(HAND_MADE)]['data_samples']
     expected_labels = torch.zeros(11)
     expected_labels[[0, 7]] = 1
@@ -205,13 +212,7 @@ def test_image_labels_of_a_crop_in_the_real_pipeline(converted, ratio,
     assert [s['type'] for s in pipeline].index('ImageLabelsOfCrop') == [
         s['type'] for s in pipeline
     ].index('RandomCrop') + 1
-    dataset = CamVidDataset(
-        data_root=str(out),
-        data_prefix=dict(img_path='target/images'),
-        ann_file='target/train.txt',
-        with_seg_map=False,
-        image_label_file='target/image_labels.txt',
-        pipeline=pipeline)
+    dataset = _dusk_train(out, pipeline)
     index = DUSK_TRAIN.index(HAND_MADE)
     sample = dataset[index]['data_samples']
     present = torch.zeros(11)
@@ -232,16 +233,7 @@ def test_old_image_label_files_without_unknowns_still_load(converted,
     labels = read_image_label_file(str(path), 11)
     assert labels[DUSK_TRAIN[0]].present == [0, 3]
     assert labels[DUSK_TRAIN[0]].unknown == []
-    dataset = CamVidDataset(
-        data_root=str(out),
-        data_prefix=dict(img_path='target/images'),
-        ann_file='target/train.txt',
-        with_seg_map=False,
-        image_label_file=str(path),
-        pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='PackSRTInputs')
-        ])
+    dataset = _dusk_train(out, label_file=str(path))
     assert torch.equal(dataset[0]['data_samples'].gt_image_label_weights,
                        torch.ones(11))
 
