@@ -417,3 +417,49 @@ def test_confusion_hand_worked():
     counts = tool.confusion(np.array([[0, 1], [1, 2]]),
                             np.array([[0, 0], [1, 255]]), 3)
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
+
+
+def test_adabn_hook_ends_training_with_the_datasets_statistics(
+        tmp_path, tiny_endosynth):
+    """A run with AdaBNHook ends with the weights of the same run without
+    it and the batch-norm statistics that tools/adapt_norm_stats.py gives
+    that run's checkpoint on the same images."""
+    import torch
+    from mmengine.config import Config
+
+    from mmseg_srt.utils import load_checkpoint_safely
+    states = {}
+    for name in ('plain', 'hooked'):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = write_tiny_config(folder, tiny_endosynth, max_iters=2)
+        if name == 'hooked':
+            dataset = Config.fromfile(
+                str(config)).val_dataloader.dataset.to_dict()
+            dataset.pop('pipeline')
+            with open(config, 'a') as f:
+                f.write(f'custom_hooks = [dict(type="AdaBNHook", '
+                        f'dataset={dataset!r}, batch_size=2)]\n')
+        run_tool(['tools/train.py', str(config), '--work-dir',
+                  str(folder / 'work')])
+        states[name] = checkpoint_path(folder / 'work', 2)
+    run_tool([
+        'tools/adapt_norm_stats.py',
+        str(config),
+        str(states['plain']), '--dataset', 'val_dataloader.dataset',
+        '--batch-size', '2', '--out',
+        str(tmp_path / 'adapted.pth')
+    ])
+    plain = load_checkpoint_safely(str(states['plain']))['state_dict']
+    hooked = load_checkpoint_safely(str(states['hooked']))['state_dict']
+    adapted = load_checkpoint_safely(str(tmp_path / 'adapted.pth'))[
+        'state_dict']
+    statistics = [k for k in plain if k.endswith(('.running_mean',
+                                                  '.running_var'))]
+    assert statistics
+    for key in plain:
+        if key in statistics:
+            assert not torch.equal(plain[key], hooked[key]), key
+            torch.testing.assert_close(hooked[key], adapted[key])
+        elif not key.endswith('num_batches_tracked'):
+            assert torch.equal(plain[key], hooked[key]), key

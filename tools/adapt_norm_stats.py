@@ -18,8 +18,9 @@ import torch
 from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.apis import (build_dataset, estimate_norm_statistics,
-                            load_model, segmentor_of, whole_image_pipeline)
+from mmseg_srt.apis import (build_dataset, dataset_batches,
+                            estimate_norm_statistics, load_model,
+                            segmentor_of, whole_image_pipeline)
 from mmseg_srt.apis.analysis import ADAPTER_SEGMENTOR
 from mmseg_srt.utils import load_checkpoint_safely
 
@@ -42,23 +43,17 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if args.batch_size < 2:
-        raise SystemExit('--batch-size must be 2 or more (batch statistics)')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = load_model(cfg, args.checkpoint)
     pipeline = whole_image_pipeline(cfg, dict(type='PackSRTInputs'))
     dataset = build_dataset(cfg, args.dataset, pipeline)
-    if len(dataset) < args.batch_size:
-        raise SystemExit(f'dataset {args.dataset!r} has {len(dataset)} '
-                         f'images, fewer than --batch-size {args.batch_size}')
-    # Whole batches only: a short last batch would count as much as a full
-    # one in the cumulative average.
-    starts = range(0, len(dataset) - args.batch_size + 1, args.batch_size)
-    count = estimate_norm_statistics(
-        model, ([dataset[i] for i in range(start, start + args.batch_size)]
-                for start in starts))
+    try:
+        count = estimate_norm_statistics(
+            model, dataset_batches(dataset, args.batch_size))
+    except ValueError as error:
+        raise SystemExit(f'{args.dataset}: {error}') from None
     checkpoint = load_checkpoint_safely(args.checkpoint)
     state = checkpoint.get('state_dict', checkpoint)
     prefix = ADAPTER_SEGMENTOR if any(

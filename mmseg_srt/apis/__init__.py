@@ -8,11 +8,12 @@ from .analysis import (Inference, build_dataset, class_index,
                        config_transform, dataset_config, has_masks, infer,
                        infer_batch, load_model, masked_dataset, segmentor_of,
                        split_errors, whole_image_pipeline)
-from .norm_statistics import estimate_norm_statistics
+from .norm_statistics import dataset_batches, estimate_norm_statistics
 
 __all__ = [
     'Inference', 'batch_norm_statistics', 'build_dataset', 'class_index',
-    'config_transform', 'dataset_config', 'estimate_norm_statistics',
+    'config_transform', 'dataset_batches', 'dataset_config',
+    'estimate_norm_statistics',
     'has_masks', 'infer', 'infer_batch',
     'load_model', 'masked_dataset', 'segmentor_of', 'split_errors',
     'whole_image_pipeline'

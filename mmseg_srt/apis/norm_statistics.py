@@ -1,7 +1,7 @@
 """Batch-norm statistics of another domain (AdaBN, Li et al. 2016): a
 trained segmentor's running means and variances re-estimated on a dataset's
 images, no labels read, every other weight unchanged."""
-from typing import Iterable, List
+from typing import Iterable, Iterator, List
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -49,3 +49,22 @@ def estimate_norm_statistics(model: nn.Module,
     if not count:
         raise ValueError('no batch to estimate the statistics from')
     return count
+
+
+def dataset_batches(dataset, batch_size: int) -> Iterator[List[dict]]:
+    """Consecutive batches of ``batch_size`` items of ``dataset``, in order;
+    a short last batch is left out (in a cumulative average it would count
+    as much as a full one).
+
+    Raises:
+        ValueError: ``batch_size`` below 2 (no batch statistics) or above
+            the dataset's size.
+    """
+    if batch_size < 2:
+        raise ValueError(f'batch_size must be 2 or more (batch statistics), '
+                         f'got {batch_size}')
+    if len(dataset) < batch_size:
+        raise ValueError(f'the dataset has {len(dataset)} images, fewer than '
+                         f'batch_size {batch_size}')
+    for start in range(0, len(dataset) - batch_size + 1, batch_size):
+        yield [dataset[i] for i in range(start, start + batch_size)]

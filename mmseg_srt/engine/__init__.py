@@ -1,8 +1,9 @@
+from .adabn_hook import AdaBNHook
 from .optim_constructor import SRTOptimWrapperConstructor
 from .pseudo_label_hook import PseudoLabelHook
 from .training_curves import OptionalTensorboardVisBackend, TrainingCurvesHook
 
 __all__ = [
-    'SRTOptimWrapperConstructor', 'PseudoLabelHook',
+    'AdaBNHook',     'SRTOptimWrapperConstructor', 'PseudoLabelHook',
     'OptionalTensorboardVisBackend', 'TrainingCurvesHook'
 ]
