@@ -40,6 +40,19 @@ class AdaBNHook(Hook):
         self.dataset_cfg = copy.deepcopy(dict(dataset))
         self.batch_size = batch_size
 
+    def before_train(self, runner) -> None:
+        """Build the dataset and check its size now, so that a wrong
+        setting fails before training, not after it."""
+        dataset_cfg = dict(
+            self.dataset_cfg,
+            pipeline=whole_image_pipeline(runner.cfg,
+                                          dict(type='PackSRTInputs')))
+        self.dataset = DATASETS.build(dataset_cfg)
+        if len(self.dataset) < self.batch_size:
+            raise ValueError(
+                f'AdaBNHook: the dataset has {len(self.dataset)} images, '
+                f'fewer than batch_size {self.batch_size}')
+
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
@@ -49,19 +62,14 @@ class AdaBNHook(Hook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        dataset_cfg = dict(
-            self.dataset_cfg,
-            pipeline=whole_image_pipeline(runner.cfg,
-                                          dict(type='PackSRTInputs')))
-        dataset = DATASETS.build(dataset_cfg)
         was_training = model.training
         model.eval()  # dropout off; the batch norms use batch statistics
         try:
             count = estimate_norm_statistics(
-                model, dataset_batches(dataset, self.batch_size))
+                model, dataset_batches(self.dataset, self.batch_size))
         finally:
             model.train(was_training)
         runner.logger.info(
             f'AdaBNHook: batch-norm statistics re-estimated on {count} '
-            f'batches of {self.batch_size} images ({len(dataset)} in the '
-            'dataset)')
+            f'batches of {self.batch_size} images ({len(self.dataset)} in '
+            'the dataset)')
