@@ -29,20 +29,6 @@ from mmseg_srt.visualization import colorize, palette_of
 IGNORE_INDEX = 255
 
 
-def image_miou(predicted: np.ndarray, truth: np.ndarray,
-               num_classes: int) -> float:
-    """Mean IoU over the classes present in the truth or the prediction of
-    one image (ignored pixels left out)."""
-    valid = truth != IGNORE_INDEX
-    ious = []
-    for k in range(num_classes):
-        pred_k, true_k = (predicted == k) & valid, (truth == k) & valid
-        union = np.count_nonzero(pred_k | true_k)
-        if union:
-            ious.append(np.count_nonzero(pred_k & true_k) / union)
-    return 100 * float(np.mean(ious)) if ious else float('nan')
-
-
 def confusion(predicted: np.ndarray, truth: np.ndarray,
               num_classes: int) -> np.ndarray:
     """(K, K) pixel counts, rows true classes, columns predicted ones
@@ -51,6 +37,19 @@ def confusion(predicted: np.ndarray, truth: np.ndarray,
     return np.bincount(
         truth[valid].astype(np.int64) * num_classes + predicted[valid],
         minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def image_miou(predicted: np.ndarray, truth: np.ndarray,
+               num_classes: int) -> float:
+    """Mean IoU over the classes present in the truth or the prediction of
+    one image (ignored pixels left out)."""
+    counts = confusion(predicted, truth, num_classes)
+    hits = np.diag(counts)
+    unions = counts.sum(axis=0) + counts.sum(axis=1) - hits
+    present = unions > 0
+    if not present.any():
+        return float('nan')
+    return 100 * float(np.mean(hits[present] / unions[present]))
 
 
 def print_confusion(name: str, counts: np.ndarray,

@@ -7,14 +7,8 @@ import torch
 from mmengine.dataset import pseudo_collate
 from torch import nn
 
+from ..models.uda.srt_adapter import batch_norms
 from .analysis import segmentor_of
-
-
-def _batch_norms(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
-    return [
-        m for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
 
 
 @torch.no_grad()
@@ -28,7 +22,7 @@ def estimate_norm_statistics(model: nn.Module,
     Modes and momenta are restored after; returns the number of batches.
     """
     segmentor = segmentor_of(model)
-    norms = _batch_norms(segmentor)
+    norms = batch_norms(segmentor)
     if not norms:
         raise ValueError('the segmentor has no batch norm to adapt')
     saved = [(m.training, m.momentum) for m in norms]

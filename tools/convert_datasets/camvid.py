@@ -50,6 +50,8 @@ import cv2
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
+from mmseg_srt.datasets import ImageLabelsFromSegMap
+
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from weak_regions import read_pair  # noqa: E402
 
@@ -85,19 +87,6 @@ def read_split(path: str) -> List[str]:
     if not names:
         raise ValueError(f'split file {path} lists no frame')
     return names
-
-
-def image_label_states(label_map: np.ndarray,
-                       min_pixels: int = 50) -> Tuple[List[int], List[int]]:
-    """(present, unknown) classes of a label map of class ids (void and
-    ignore excluded): present from ``min_pixels`` pixels on, unknown with
-    fewer but at least one; the rest are absent."""
-    counts = np.bincount(label_map.ravel(), minlength=256)[:len(CLASSES)]
-    present = [int(k) for k in np.flatnonzero(counts >= min_pixels)]
-    unknown = [
-        int(k) for k in np.flatnonzero((counts > 0) & (counts < min_pixels))
-    ]
-    return present, unknown
 
 
 def format_image_labels(name: str, present: List[int],
@@ -191,7 +180,10 @@ def convert_frame(name: str, layout: Layout, out_dir: str, min_pixels: int,
         cv2.imwrite(out_image, image,
                     [int(cv2.IMWRITE_JPEG_QUALITY), jpeg_quality])
     cv2.imwrite(osp.join(out_dir, 'masks', name + '.png'), label_map)
-    return (name, *image_label_states(label_map, min_pixels))
+    labels = ImageLabelsFromSegMap(
+        ignore_index=IGNORE_INDEX,
+        min_pixels=min_pixels)(dict(gt_seg_map=label_map))
+    return name, labels['gt_image_labels'], labels['gt_image_labels_unknown']
 
 
 def convert(src: str,

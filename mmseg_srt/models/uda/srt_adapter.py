@@ -92,6 +92,14 @@ def decode_head_outputs(decode_head: nn.Module,
     return HeadOutputs(seg_logits, None, pixel_features)
 
 
+def batch_norms(model: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
+    """Every batch norm of ``model``."""
+    return [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+
+
 @contextmanager
 def batch_norm_statistics(model: nn.Module):
     """Within the block, the batch norms of ``model`` normalise with each
@@ -99,10 +107,7 @@ def batch_norm_statistics(model: nn.Module):
     mode (an eval-mode model keeps dropout off). Their running statistics
     are neither used nor updated (``track_running_stats`` is off inside the
     block, so nothing is copied); modes and flags are restored after."""
-    norms = [
-        m for m in model.modules()
-        if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
+    norms = batch_norms(model)
     flags = [(m.training, m.track_running_stats) for m in norms]
     for m in norms:
         m.train()
