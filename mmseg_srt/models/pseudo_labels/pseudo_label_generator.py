@@ -66,6 +66,7 @@ from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         pass_counts_of_maxima,
                                         shares_of_counts,
                                         thresholds_from_histograms)
+from .confidence_pseudo_labels import allowed_by_image_labels
 from .superpixel_refinement import refine_with_superpixels
 
 
@@ -234,10 +235,8 @@ class PseudoLabelGenerator(nn.Module):
         if not self.has_thresholds:
             return labels
         if self.use_image_labels and image_labels is not None:
-            allowed = image_labels.to(probs)
-            if image_label_weights is not None:
-                allowed = torch.maximum(allowed,
-                                        1 - image_label_weights.to(probs))
+            allowed = allowed_by_image_labels(image_labels,
+                                              image_label_weights).to(probs)
             probs = probs * allowed[:, :, None, None]
         thresholds = self.class_thresholds.to(probs)[None, :, None, None]
         ratio, best = (probs / thresholds).max(dim=1)

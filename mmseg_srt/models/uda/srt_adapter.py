@@ -53,7 +53,15 @@ from torch.profiler import record_function
 
 from ..decode_heads.cls_refined_aspp_head import HeadOutputs
 from ..losses.adversarial_loss import SOURCE_LABEL, TARGET_LABEL
-from ..pseudo_labels import stack_superpixels
+from ..pseudo_labels import ConfidencePseudoLabeler, stack_superpixels
+
+
+class PseudoLabels(NamedTuple):
+    """One target batch's pseudo labels (B, H, W) at the input size, their
+    per-pixel loss weights (None: 1) and what to log about them."""
+    labels: Tensor
+    weights: Optional[Tensor]
+    logs: Dict[str, Tensor]
 
 
 class DomainOutputs(NamedTuple):
@@ -193,6 +201,9 @@ class SRTAdapter(BaseModel):
         pseudo_labeler: Config of the pseudo-label generator, e.g.
             ``dict(type='PseudoLabelGenerator')`` (``num_classes`` from the
             decode head); its labels train the target term of L_S (Eq. 3).
+            ``dict(type='ConfidencePseudoLabeler')`` (not in the paper)
+            labels every pixel with its argmax and weighs each image's
+            term by its confident share (DAFormer).
             None: no pseudo labels (rows BL+AL and BL+AL+SRT of Table 2).
         srt_loss: Config of L_SRT, e.g. ``dict(type='SRTLoss')``
             (``num_classes`` and ``feature_channels`` from the decode head).
@@ -209,6 +220,13 @@ class SRTAdapter(BaseModel):
             its recent past makes steadier labels than the one being
             trained on them. None: the segmentor's own predictions (the
             paper).
+        class_mix: Config of a cross-domain mix, e.g.
+            ``dict(type='ClassMix')`` (DACS; not in the paper): the pseudo-
+            label term trains on source images pasted into the target ones,
+            labelled with the source's labels where pasted and the teacher's
+            pseudo labels of the clean target image elsewhere, instead of on
+            the target images themselves. Needs a pseudo_labeler and a
+            teacher.
         teacher_norm_stats: Which statistics the teacher's batch norms use
             for the pseudo labels: ``'running'`` (eval mode, as at test
             time) or ``'batch'`` (each target batch's own, as the
@@ -239,6 +257,7 @@ class SRTAdapter(BaseModel):
                  srt_loss: OptConfigType = None,
                  pseudo_label_loss: bool = True,
                  teacher_momentum: Optional[float] = None,
+                 class_mix: OptConfigType = None,
                  teacher_norm_stats: str = 'running',
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
@@ -302,6 +321,14 @@ class SRTAdapter(BaseModel):
             # average: saved and resumed with the model, never optimised.
             self.teacher = ExponentialMovingAverage(
                 self.segmentor, momentum=teacher_momentum)
+        self.class_mix = None
+        if class_mix is not None:
+            if self.teacher is None:
+                raise ValueError('class_mix pastes source pixels into '
+                                 'target images labelled by the teacher: '
+                                 'it needs teacher_momentum')
+            self.class_mix = MODELS.build(
+                class_mix, default_args=dict(ignore_index=head.ignore_index))
 
     def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
         """Keys without the DDP wrappers' ``module.``: ``segmentor.*`` and
@@ -342,8 +369,20 @@ class SRTAdapter(BaseModel):
                 or self.pseudo_labeler is not None
                 or self.srt_loss is not None)
 
-    def _forward_domain(self, inputs: Tensor, data_samples: SampleList,
-                        pixel_labels: bool) -> DomainOutputs:
+    @property
+    def student_sees_target(self) -> bool:
+        """Whether the segmentor itself forwards the clean target batch
+        (with class_mix, the pseudo-label term trains on the mixed one)."""
+        return (self.discriminator is not None or self.target_cls_loss
+                or self.srt_loss is not None
+                or (self.pseudo_labeler is not None
+                    and self.class_mix is None))
+
+    def _forward_domain(self,
+                        inputs: Tensor,
+                        data_samples: SampleList,
+                        pixel_labels: bool,
+                        cls_loss: bool = True) -> DomainOutputs:
         """Segmentor forward of one domain and its supervised losses."""
         segmentor = self.segmentor_module
         features = segmentor.extract_feat(inputs)
@@ -359,31 +398,47 @@ class SRTAdapter(BaseModel):
                 losses.update(
                     segmentor._auxiliary_head_forward_train(
                         features, data_samples))
-        if outputs.cls_logits is not None and (pixel_labels
-                                               or self.target_cls_loss):
+        if outputs.cls_logits is not None and cls_loss and (
+                pixel_labels or self.target_cls_loss):
             losses.update(
                 add_prefix(
                     head.loss_cls_by_feat(outputs.cls_logits, data_samples),
                     'decode'))
         return DomainOutputs(losses, outputs)
 
-    def _forward_domains(self, source: dict, target: Optional[dict]
-                         ) -> Tuple[DomainOutputs, Optional[DomainOutputs]]:
+    def _forward_domains(
+        self, source: dict, target: Optional[dict], mixed: Optional[dict]
+    ) -> Tuple[DomainOutputs, Optional[DomainOutputs],
+               Optional[DomainOutputs]]:
         source_outputs = self._forward_domain(
             source['inputs'], source['data_samples'], pixel_labels=True)
-        target_outputs = None
+        target_outputs = mixed_outputs = None
         if target is not None:
             target_outputs = self._forward_domain(
                 target['inputs'], target['data_samples'], pixel_labels=False)
-        return source_outputs, target_outputs
+        if mixed is not None:
+            # Its labels are mixed pixel labels; its image labels are
+            # neither image's, so S1 learns nothing from it.
+            mixed_outputs = self._forward_domain(
+                mixed['inputs'],
+                mixed['data_samples'],
+                pixel_labels=False,
+                cls_loss=False)
+        return source_outputs, target_outputs, mixed_outputs
 
-    def _run_segmentor(self, source: dict, target: Optional[dict]
-                       ) -> Tuple[DomainOutputs, Optional[DomainOutputs]]:
-        """Both domains in ONE call of ``self.segmentor``: under DDP that is
-        one forward per backward, as DDP requires; each domain still passes
-        the network separately, so batch norm sees one domain at a time."""
+    def _run_segmentor(
+        self,
+        source: dict,
+        target: Optional[dict],
+        mixed: Optional[dict] = None
+    ) -> Tuple[DomainOutputs, Optional[DomainOutputs],
+               Optional[DomainOutputs]]:
+        """Every batch the segmentor trains on in ONE call of
+        ``self.segmentor``: under DDP that is one forward per backward, as
+        DDP requires; each batch still passes the network separately, so
+        batch norm sees one domain (or the mixed batch) at a time."""
         with _forward_replaced(self.segmentor_module, self._forward_domains):
-            return self.segmentor(source, target)
+            return self.segmentor(source, target, mixed)
 
     def _probabilities(self, seg_logits: Tensor, inputs: Tensor) -> Tensor:
         if self.discriminator_input == 'input':
@@ -412,28 +467,55 @@ class SRTAdapter(BaseModel):
 
         # 1. The segmentor, with D frozen.
         with segmentor_optim.optim_context(self.segmentor):
+            pseudo_labels = mixed = None
+            if self.class_mix is not None:
+                # The teacher labels the clean target before the segmentor
+                # trains: the mixed batch is made of its labels. Its first
+                # update copies the segmentor, so step 0's labels come from
+                # the model as initialised.
+                if not self.teacher_ready:
+                    self.teacher.update_parameters(self.segmentor_module)
+                with record_function('srt:pseudo_labels'):
+                    pseudo_labels = self._pseudo_labels(
+                        target, self._teacher_logits(target))
+                with record_function('srt:class_mix'):
+                    mixed = self._mixed_batch(source, target, pseudo_labels)
             with record_function('srt:segmentor_forward'):
-                source_out, target_out = self._run_segmentor(source, target)
+                source_out, target_out, mixed_out = self._run_segmentor(
+                    source, target if self.student_sees_target else None,
+                    mixed)
             losses = add_prefix(source_out.losses, 'src')
             if target_out is not None:
                 losses.update(add_prefix(target_out.losses, 'tgt'))
-            target_labels = None
-            if self.pseudo_labeler is not None:
+            if self.pseudo_labeler is not None and pseudo_labels is None:
                 with record_function('srt:pseudo_labels'):
-                    target_labels, pl_logs = self._pseudo_labels(
+                    pseudo_labels = self._pseudo_labels(
                         target, self._teacher_logits(target)
                         if self.teacher_ready else
                         target_out.head.seg_logits)
-                losses.update(pl_logs)
+            target_labels = None
+            if pseudo_labels is not None:
+                target_labels = pseudo_labels.labels
+                losses.update(pseudo_labels.logs)
             if self.pseudo_labeler is not None and self.pseudo_label_loss:
                 with record_function('srt:pseudo_label_loss'):
-                    losses.update(
-                        add_prefix(
-                            self.segmentor_module.decode_head.loss_by_feat(
-                                target_out.head.seg_logits,
-                                _with_seg_maps(target['data_samples'],
-                                               target_labels)),
-                            'tgt.decode'))
+                    if mixed is not None:
+                        losses.update(
+                            add_prefix(
+                                self._weighted_decode_loss(
+                                    mixed_out.head.seg_logits,
+                                    mixed['data_samples'], mixed['labels'],
+                                    mixed['weights']),
+                                'mix.decode'))
+                    else:
+                        losses.update(
+                            add_prefix(
+                                self._weighted_decode_loss(
+                                    target_out.head.seg_logits,
+                                    target['data_samples'],
+                                    pseudo_labels.labels,
+                                    pseudo_labels.weights),
+                                'tgt.decode'))
             if self.srt_loss is not None:
                 with record_function('srt:srt_loss'):
                     losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
@@ -494,10 +576,56 @@ class SRTAdapter(BaseModel):
         finally:
             teacher.train(was_training)
 
-    def _pseudo_labels(self, target: dict, seg_logits: Tensor
-                       ) -> Tuple[Tensor, Dict[str, Tensor]]:
-        """Eq. 5 + Algorithm 2 at the input resolution (where L_S compares),
-        and what to log about them."""
+    def _weighted_decode_loss(self, seg_logits: Tensor,
+                              data_samples: SampleList, labels: Tensor,
+                              weights: Optional[Tensor]) -> Dict[str, Tensor]:
+        """The decode head's loss on (B, H, W) labels at the input size,
+        each pixel's term scaled by ``weights`` (None: the head's own
+        ``loss_by_feat``, unweighted). As ``loss_by_feat``: logits resized
+        to the labels, every ``loss_decode`` term under its own name."""
+        head = self.segmentor_module.decode_head
+        if weights is None:
+            return head.loss_by_feat(seg_logits,
+                                     _with_seg_maps(data_samples, labels))
+        seg_logits = resize(
+            seg_logits,
+            size=labels.shape[1:],
+            mode='bilinear',
+            align_corners=head.align_corners)
+        loss_decodes = (
+            head.loss_decode if isinstance(head.loss_decode, nn.ModuleList)
+            else [head.loss_decode])
+        losses = {}
+        for loss_decode in loss_decodes:
+            loss = loss_decode(
+                seg_logits,
+                labels,
+                weight=weights,
+                ignore_index=head.ignore_index)
+            name = loss_decode.loss_name
+            losses[name] = losses[name] + loss if name in losses else loss
+        return losses
+
+    def _mixed_batch(self, source: dict, target: dict,
+                     pseudo_labels: PseudoLabels) -> dict:
+        """The class-mixed batch: inputs, labels and weights at the input
+        size, and the target's samples (their metainfo) for the forward."""
+        source_labels = torch.stack([
+            s.gt_sem_seg.data[0] for s in source['data_samples']
+        ]).to(source['inputs'].device)
+        inputs, labels, weights, _ = self.class_mix(
+            source['inputs'], source_labels, target['inputs'],
+            pseudo_labels.labels, pseudo_labels.weights)
+        return dict(
+            inputs=inputs,
+            data_samples=target['data_samples'],
+            labels=labels,
+            weights=weights)
+
+    def _pseudo_labels(self, target: dict,
+                       seg_logits: Tensor) -> PseudoLabels:
+        """The pseudo-label generator's labels at the input resolution
+        (where L_S compares), their weights, and what to log about them."""
         inputs, samples = target['inputs'], target['data_samples']
         height, width = inputs.shape[2:]
         with torch.no_grad():
@@ -510,12 +638,6 @@ class SRTAdapter(BaseModel):
                     align_corners),
                 dim=1)
             valid = _valid_mask(samples, height, width, inputs.device)
-            superpixels = stack_superpixels(
-                [
-                    s.gt_superpixels.data if 'gt_superpixels' in s else None
-                    for s in samples
-                ], height, width,
-                inputs.device)
             image_labels = image_label_weights = None
             if all('gt_image_labels' in s for s in samples):
                 image_labels = torch.stack(
@@ -525,9 +647,21 @@ class SRTAdapter(BaseModel):
                     if 'gt_image_label_weights' in s else torch.ones_like(
                         s.gt_image_labels) for s in samples
                 ]).to(inputs.device)
+            generator = self.pseudo_labeler
+            if isinstance(generator, ConfidencePseudoLabeler):
+                labels, weights = generator(probs, valid, image_labels,
+                                            image_label_weights)
+                # Each image's weight (its confident share), averaged.
+                logs = {'pl.weight': weights.flatten(1).amax(1).mean() * 100}
+                return PseudoLabels(labels, weights, logs)
+            superpixels = stack_superpixels(
+                [
+                    s.gt_superpixels.data if 'gt_superpixels' in s else None
+                    for s in samples
+                ], height, width,
+                inputs.device)
             # What this step's labels were made with: the generator may end
             # its epoch inside the call and move p and the thresholds on.
-            generator = self.pseudo_labeler
             logs = {'pl.portion': generator.portion.clone() * 100}
             if generator.has_thresholds:
                 for k, threshold in enumerate(generator.class_thresholds):
@@ -551,7 +685,7 @@ class SRTAdapter(BaseModel):
             labelled = (labels != generator.ignore_index).sum()
             logs['pl.labelled'] = labelled.float() / valid.sum().clamp(
                 min=1) * 100
-        return labels, logs
+        return PseudoLabels(labels, None, logs)
 
     def _srt_loss(self, source: dict, source_out: DomainOutputs,
                   target: dict, target_out: DomainOutputs,

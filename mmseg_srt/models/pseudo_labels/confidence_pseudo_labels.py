@@ -1,0 +1,95 @@
+"""Confidence-weighted pseudo labels (not in the paper): DAFormer's
+self-training target (Hoyer et al., CVPR 2022, after DACS), with the image
+labels of weakly labelled targets (Paul et al., ECCV 2020).
+
+Each pixel gets the teacher's most probable class; the image's labels first
+remove the classes they say are absent (a class whose image label is unknown
+stays possible). Instead of dropping unsure pixels, the loss on an image is
+scaled by its quality: the share of its pixels whose top probability reaches
+``confidence_threshold`` (DAFormer: 0.968). Early, when the model is unsure
+everywhere, self-training barely counts; as it grows confident its weight
+rises towards 1, without a schedule and without a class being cut off by a
+threshold of its own (Algorithm 1's failure on classes the model stops
+predicting).
+"""
+from typing import Optional, Tuple
+
+import torch
+from mmseg.registry import MODELS
+from torch import Tensor, nn
+
+
+def allowed_by_image_labels(image_labels: Tensor,
+                            image_label_weights: Optional[Tensor] = None
+                            ) -> Tensor:
+    """(B, K) 1 where a class may be assigned: present in the image's
+    labels, or unknown (weight 0); 0 where the labels say absent."""
+    allowed = image_labels.float()
+    if image_label_weights is not None:
+        allowed = torch.maximum(allowed, 1 - image_label_weights.float())
+    return allowed
+
+
+@MODELS.register_module()
+class ConfidencePseudoLabeler(nn.Module):
+    """Argmax pseudo labels and their per-image confidence weight.
+
+    Args:
+        num_classes: K.
+        confidence_threshold: A pixel is confident when its top probability
+            is at least this; an image's weight is its confident share.
+        use_image_labels: Never assign a class the image's labels say is
+            absent (its probability is removed and the rest renormalised
+            before the argmax and the confidence).
+        ignore_index: Label of pixels outside the image (batch padding).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 confidence_threshold: float = 0.968,
+                 use_image_labels: bool = True,
+                 ignore_index: int = 255) -> None:
+        super().__init__()
+        if not 0.0 <= confidence_threshold <= 1.0:
+            raise ValueError('confidence_threshold must be in [0, 1], got '
+                             f'{confidence_threshold}')
+        self.num_classes = num_classes
+        self.confidence_threshold = confidence_threshold
+        self.use_image_labels = use_image_labels
+        self.ignore_index = ignore_index
+
+    @torch.no_grad()
+    def forward(self,
+                probs: Tensor,
+                valid: Optional[Tensor] = None,
+                image_labels: Optional[Tensor] = None,
+                image_label_weights: Optional[Tensor] = None
+                ) -> Tuple[Tensor, Tensor]:
+        """Labels (B, H, W) and pixel weights (B, H, W) of one batch.
+
+        Args:
+            probs: (B, K, H, W) softmax output of the model making labels.
+            valid: (B, H, W) bool, False on padding: labelled
+                ``ignore_index``, weight 0, not counted in the share.
+            image_labels: (B, K) multi-hot; used with ``use_image_labels``.
+            image_label_weights: (B, K), 0 where an image label is unknown.
+        """
+        if probs.shape[1] != self.num_classes:
+            raise ValueError(f'probs has {probs.shape[1]} classes, the '
+                             f'labeler {self.num_classes}')
+        probs = probs.detach()
+        if self.use_image_labels and image_labels is not None:
+            probs = probs * allowed_by_image_labels(
+                image_labels, image_label_weights).to(probs)[:, :, None, None]
+            # An image whose labels allow nothing keeps a zero map: its
+            # argmax is class 0 with confidence 0, so it weighs nothing.
+            probs = probs / probs.sum(1, keepdim=True).clamp(min=1e-12)
+        confidence, labels = probs.max(dim=1)
+        if valid is None:
+            valid = torch.ones_like(labels, dtype=torch.bool)
+        confident = (confidence >= self.confidence_threshold) & valid
+        weight = confident.flatten(1).sum(1).float() / valid.flatten(1).sum(
+            1).clamp(min=1).float()
+        weights = weight[:, None, None] * valid.float()
+        labels = labels.masked_fill(~valid, self.ignore_index)
+        return labels, weights
