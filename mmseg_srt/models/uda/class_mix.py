@@ -7,6 +7,10 @@ labels where they were pasted and the target's pseudo labels elsewhere. Every
 mixed image so holds real labels of classes self-training would otherwise
 lose (DACS: without it, pseudo labels collapse onto the easy classes), next
 to target pixels in their own context.
+
+The classes are drawn from a generator seeded by the run's seed and the
+number of mixes made so far (a buffer), so a resumed run draws what the
+uninterrupted one would have.
 """
 from typing import Optional, Tuple
 
@@ -21,22 +25,32 @@ class ClassMix(nn.Module):
 
     Args:
         ignore_index: Source label never pasted (void, batch padding).
+        seed: Seed of the class draws; None: torch's initial seed when
+            built (mmengine's runner sets it from ``randomness.seed``
+            first).
     """
 
-    def __init__(self, ignore_index: int = 255) -> None:
+    def __init__(self,
+                 ignore_index: int = 255,
+                 seed: Optional[int] = None) -> None:
         super().__init__()
         self.ignore_index = ignore_index
+        self.seed = torch.initial_seed() if seed is None else seed
+        self.register_buffer('mixes', torch.zeros((), dtype=torch.long))
 
     def masks(self, source_labels: Tensor) -> Tensor:
         """(B, H, W) bool, True on the pixels of ceil(n / 2) of the n
-        classes of each source label map (torch's global random state)."""
+        classes of each source label map (a new draw at every call)."""
+        generator = torch.Generator().manual_seed(
+            (self.seed + 1_000_003 * int(self.mixes)) % 2**63)
+        self.mixes += 1
         masks = torch.zeros_like(source_labels, dtype=torch.bool)
         for i, labels in enumerate(source_labels):
             classes = labels.unique()
             classes = classes[classes != self.ignore_index]
-            chosen = classes[torch.randperm(
-                len(classes), device=classes.device)[:(len(classes) + 1) //
-                                                      2]]
+            order = torch.randperm(len(classes), generator=generator)
+            chosen = classes[order[:(len(classes) + 1) // 2].to(
+                classes.device)]
             masks[i] = torch.isin(labels, chosen)
         return masks
 

@@ -1,0 +1,227 @@
+"""ST-Mix's parts (not in the paper): ClassMix (DACS) on hand-worked 4x4
+images, the confidence-weighted pseudo labels (DAFormer) on a hand-worked
+probability map, and SRTAdapter's class-mix step against a literal
+computation of its loss."""
+import copy
+import itertools
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmseg.registry import MODELS
+
+from mmseg_srt.models import ClassMix, ConfidencePseudoLabeler
+
+from mmseg_srt.utils import load_checkpoint_safely
+
+from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
+from .test_srt_adapter import batch, build_adapter
+
+IGNORE = 255
+
+
+def test_class_mix_of_two_4x4_images():
+    source = torch.arange(16.).reshape(1, 1, 4, 4).repeat(1, 3, 1, 1)
+    target = -torch.ones(1, 3, 4, 4)
+    source_labels = torch.tensor([[[0, 0, 1, 1],
+                                   [0, 0, 1, 1],
+                                   [2, 2, 255, 255],
+                                   [2, 2, 255, 255]]])
+    target_labels = torch.full((1, 4, 4), 7)
+    target_weights = torch.full((1, 4, 4), 0.25)
+    masks = source_labels == 1  # class 1 pasted
+    inputs, labels, weights, _ = ClassMix()(source, source_labels, target,
+                                            target_labels, target_weights,
+                                            masks)
+    # By hand: the top right 2x2 block is the source's, the rest the target's.
+    expected_inputs = -torch.ones(4, 4)
+    expected_inputs[:2, 2:] = torch.tensor([[2., 3.], [6., 7.]])
+    for channel in range(3):
+        torch.testing.assert_close(inputs[0, channel], expected_inputs)
+    assert labels.tolist() == [[[7, 7, 1, 1], [7, 7, 1, 1], [7, 7, 7, 7],
+                                [7, 7, 7, 7]]]
+    assert weights.tolist() == [[[.25, .25, 1, 1], [.25, .25, 1, 1],
+                                 [.25, .25, .25, .25], [.25, .25, .25,
+                                                        .25]]]
+
+
+def test_class_mix_pastes_half_the_classes_never_void():
+    labels = torch.tensor([[[0, 0, 1, 1],
+                            [0, 0, 1, 1],
+                            [2, 2, 255, 255],
+                            [3, 3, 255, 255]]])
+    class_masks = {k: labels[0] == k for k in (0, 1, 2, 3)}
+    chosen = set()
+    class_mix = ClassMix(seed=0)
+    for _ in range(30):
+        mask = class_mix.masks(labels)[0]
+        # the mask is the pixels of exactly ceil(4 / 2) = 2 of the 4 classes
+        subsets = [
+            pair for pair in itertools.combinations(range(4), 2)
+            if torch.equal(mask, class_masks[pair[0]] | class_masks[pair[1]])
+        ]
+        assert len(subsets) == 1
+        chosen.add(subsets[0])
+        assert not mask[2:, 2:].any()  # void is never pasted
+    assert len(chosen) > 2  # each call draws anew
+    assert int(class_mix.mixes) == 30
+    # 3 classes: 2 pasted; 1 class: that one
+    three = ClassMix().masks(torch.tensor([[[0, 1], [2, 255]]]))
+    assert int(three.sum()) == 2 and not three[0, 1, 1]
+    assert ClassMix().masks(torch.tensor([[[4, 4], [4, 255]]])).tolist() == [
+        [[True, True], [True, False]]
+    ]
+
+
+def test_class_mix_rejects_images_of_two_sizes():
+    with pytest.raises(ValueError, match='one size'):
+        ClassMix()(torch.zeros(1, 3, 4, 4), torch.zeros(1, 4, 4).long(),
+                   torch.zeros(1, 3, 4, 6), torch.zeros(1, 4, 6).long())
+
+
+def test_confidence_weight_of_a_known_map():
+    # one image, 3 classes, 2x2 pixels; threshold 0.9
+    probs = torch.tensor([[[0.95, 0.50], [0.05, 0.30]],
+                          [[0.03, 0.40], [0.91, 0.30]],
+                          [[0.02, 0.10], [0.04, 0.40]]])[None]
+    labeler = ConfidencePseudoLabeler(num_classes=3, confidence_threshold=0.9)
+    labels, weights = labeler(probs)
+    assert labels.tolist() == [[[0, 0], [1, 2]]]
+    # 2 of 4 pixels reach 0.9: every pixel weighs 0.5
+    torch.testing.assert_close(weights, torch.full((1, 2, 2), 0.5))
+    # padding (last column): labelled ignore, weight 0, not in the share
+    valid = torch.tensor([[[True, False], [True, False]]])
+    labels, weights = labeler(probs, valid)
+    assert labels.tolist() == [[[0, IGNORE], [1, IGNORE]]]
+    torch.testing.assert_close(weights, torch.tensor([[[1., 0.], [1., 0.]]]))
+    # the image labels say class 0 is absent: by hand, without class 0 the
+    # pixels are [0.6, 0.4], [0.8, 0.2], [0.96, 0.04], [3/7, 4/7] over
+    # classes (1, 2): labels 1, 1, 1, 2; one confident pixel of 4
+    labels, weights = labeler(
+        probs, image_labels=torch.tensor([[0., 1., 1.]]))
+    assert labels.tolist() == [[[1, 1], [1, 2]]]
+    torch.testing.assert_close(weights, torch.full((1, 2, 2), 0.25))
+    # an unknown image label (weight 0) vetoes nothing
+    labels, _ = labeler(
+        probs,
+        image_labels=torch.tensor([[0., 1., 1.]]),
+        image_label_weights=torch.tensor([[0., 1., 1.]]))
+    assert labels.tolist() == [[[0, 0], [1, 2]]]
+
+
+def _literal_mix_loss(segmentor, inputs, labels, weights):
+    """Weighted cross-entropy of the segmentor in training mode, averaged
+    over every pixel (mmseg's CrossEntropyLoss, avg_non_ignore off)."""
+    logits = segmentor.decode_head(segmentor.extract_feat(inputs))
+    logits = F.interpolate(
+        logits, size=labels.shape[1:], mode='bilinear', align_corners=False)
+    loss = F.cross_entropy(logits, labels, ignore_index=IGNORE,
+                           reduction='none') * weights
+    return loss.mean()
+
+
+@pytest.mark.parametrize('pasted', ['all', 'none'])
+def test_adapter_trains_on_the_mixed_batch(pasted):
+    """A source labelled with one class pastes everything (the mixed image
+    is the source with its labels, weight 1); one labelled void pastes
+    nothing (the target with the teacher's labels and weights)."""
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
+        class_mix=dict(type='ClassMix'),
+        teacher_momentum=0.5,
+        teacher_norm_stats='batch')
+    assert not adapter.student_sees_target
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]))
+    for sample in data['source']['data_samples']:
+        sample.gt_sem_seg.data.fill_(1 if pasted == 'all' else IGNORE)
+    initial = copy.deepcopy(adapter.segmentor)
+    source = initial.data_preprocessor(copy.deepcopy(data['source']), True)
+    target = initial.data_preprocessor(copy.deepcopy(data['target']), True)
+    with torch.no_grad():
+        if pasted == 'all':
+            inputs = source['inputs']
+            labels = torch.ones(2, *inputs.shape[2:], dtype=torch.long)
+            weights = torch.ones(labels.shape)
+        else:
+            # the teacher (a copy of the segmentor) on the clean target with
+            # its batch statistics; class 0 is absent from the image labels
+            teacher = copy.deepcopy(initial).train()
+            logits = teacher.decode_head(teacher.extract_feat(
+                target['inputs']))
+            probs = F.interpolate(
+                logits, size=target['inputs'].shape[2:], mode='bilinear',
+                align_corners=False).softmax(1)
+            probs[:, 0] = 0
+            probs = probs / probs.sum(1, keepdim=True)
+            confidence, labels = probs.max(1)
+            weights = (confidence >= 0.4).float().mean(
+                (1, 2))[:, None, None].expand_as(confidence)
+            inputs = target['inputs']
+    student = copy.deepcopy(initial).train()
+    student.decode_head(student.extract_feat(source['inputs']))  # as the step
+    expected = _literal_mix_loss(student, inputs, labels, weights)
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    assert not any(key.startswith('tgt.') for key in log)
+    assert float(log['mix.decode.loss_ce']) == pytest.approx(
+        float(expected), rel=1e-4)
+    if pasted == 'none':
+        assert float(log['pl.weight']) == pytest.approx(
+            float(weights[:, 0, 0].mean()) * 100, rel=1e-5)
+
+
+def test_class_mix_needs_a_teacher():
+    with pytest.raises(ValueError, match='needs teacher_momentum'):
+        build_adapter(
+            pseudo_labeler=dict(type='ConfidencePseudoLabeler'),
+            class_mix=dict(type='ClassMix'))
+
+
+ST_MIX = """
+model.update(
+    srt_loss=None,
+    pseudo_labeler=dict(_delete_=True, type='ConfidencePseudoLabeler'),
+    class_mix=dict(type='ClassMix'), teacher_momentum=0.5,
+    teacher_norm_stats='batch')
+custom_hooks = []
+"""
+
+
+def test_st_mix_resumes_where_it_stopped(tmp_path, tiny_endosynth):
+    """ST-Mix's parts in the quick start's config (with its discriminator):
+    3 steps straight and 2 + 1 resumed give the same segmentor and teacher
+    (the class draws and the teacher come back with the checkpoint)."""
+    config = write_tiny_uda_config(tmp_path, tiny_endosynth, max_iters=3,
+                                   checkpoint_interval=1, extra=ST_MIX)
+    straight, resumed = tmp_path / 'straight', tmp_path / 'resumed'
+    run_tool(['tools/train.py', str(config), '--work-dir', str(straight)])
+    run_tool(['tools/train.py', str(config), '--work-dir', str(resumed),
+              '--cfg-options', 'train_cfg.max_iters=2'])
+    run_tool(['tools/train.py', str(config), '--work-dir', str(resumed),
+              '--resume'])
+    end = load_checkpoint_safely(str(checkpoint_path(resumed, 3)))
+    reference = load_checkpoint_safely(str(checkpoint_path(straight, 3)))
+    state, expected = end['state_dict'], reference['state_dict']
+    assert int(state['class_mix.mixes']) == 3
+    assert int(state['teacher.steps']) == 4  # a copy, then one per step
+    for key, value in expected.items():
+        if key.startswith(('segmentor.', 'teacher.')):
+            torch.testing.assert_close(state[key], value, rtol=0, atol=1e-6,
+                                       msg=key)
+    rows = [
+        json.loads(line) for line in next(
+            straight.glob('*/vis_data/scalars.json')).read_text().splitlines()
+    ]
+    assert all('mix.decode.loss_ce' in row and 'pl.weight' in row
+               for row in rows if 'loss' in row)
