@@ -1,6 +1,7 @@
 from .camvid import CamVidDataset
 from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
+from .fda import FDAStyle, fda_source_to_target
 from .lesion_dataset import LesionSegDataset
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
@@ -18,5 +19,6 @@ __all__ = [
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
-    'read_image_label_file', 'ImageLabelsOfCrop'
+    'read_image_label_file', 'ImageLabelsOfCrop', 'FDAStyle',
+    'fda_source_to_target'
 ]
