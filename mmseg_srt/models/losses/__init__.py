@@ -1,7 +1,9 @@
 from .adversarial_loss import SOURCE_LABEL, TARGET_LABEL, AdversarialLoss
+from .image_label_pooling_loss import ImageLabelPoolingLoss, softmax_pooling
 from .srt_loss import SRTLoss, class_sums, downsample_labels
 
 __all__ = [
     'AdversarialLoss', 'SOURCE_LABEL', 'TARGET_LABEL', 'SRTLoss',
-    'class_sums', 'downsample_labels'
+    'class_sums', 'downsample_labels', 'ImageLabelPoolingLoss',
+    'softmax_pooling'
 ]

@@ -178,6 +178,20 @@ def _with_seg_maps(data_samples: SampleList, labels: Tensor) -> SampleList:
     return samples
 
 
+def _image_labels(data_samples: SampleList, device
+                  ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+    """(B, K) image labels and their weights (0: unknown; 1 where the
+    samples carry none), or (None, None) unless every sample has labels."""
+    if not all('gt_image_labels' in s for s in data_samples):
+        return None, None
+    labels = torch.stack([s.gt_image_labels for s in data_samples])
+    weights = torch.stack([
+        s.gt_image_label_weights if 'gt_image_label_weights' in s else
+        torch.ones_like(s.gt_image_labels) for s in data_samples
+    ])
+    return labels.to(device), weights.to(device)
+
+
 def _unwrap(module: nn.Module) -> nn.Module:
     return module.module if is_model_wrapper(module) else module
 
@@ -227,6 +241,11 @@ class SRTAdapter(BaseModel):
             pseudo labels of the clean target image elsewhere, instead of on
             the target images themselves. Needs a pseudo_labeler and a
             teacher.
+        weak_label_loss: Config of a loss between S2's target logits and
+            the target's image labels, e.g.
+            ``dict(type='ImageLabelPoolingLoss')`` (Paul et al. 2020; not in
+            the paper). None: image labels reach the target only through S1
+            (L_C) and the pseudo labels.
         teacher_norm_stats: Which statistics the teacher's batch norms use
             for the pseudo labels: ``'running'`` (eval mode, as at test
             time) or ``'batch'`` (each target batch's own, as the
@@ -258,6 +277,7 @@ class SRTAdapter(BaseModel):
                  pseudo_label_loss: bool = True,
                  teacher_momentum: Optional[float] = None,
                  class_mix: OptConfigType = None,
+                 weak_label_loss: OptConfigType = None,
                  teacher_norm_stats: str = 'running',
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
@@ -329,6 +349,9 @@ class SRTAdapter(BaseModel):
                                  'it needs teacher_momentum')
             self.class_mix = MODELS.build(
                 class_mix, default_args=dict(ignore_index=head.ignore_index))
+        self.weak_label_loss = None
+        if weak_label_loss is not None:
+            self.weak_label_loss = MODELS.build(weak_label_loss)
 
     def state_dict(self, *args, destination=None, prefix='', keep_vars=False):
         """Keys without the DDP wrappers' ``module.``: ``segmentor.*`` and
@@ -367,7 +390,8 @@ class SRTAdapter(BaseModel):
         """Whether a step needs the target batch at all."""
         return (self.discriminator is not None or self.target_cls_loss
                 or self.pseudo_labeler is not None
-                or self.srt_loss is not None)
+                or self.srt_loss is not None
+                or self.weak_label_loss is not None)
 
     @property
     def student_sees_target(self) -> bool:
@@ -375,6 +399,7 @@ class SRTAdapter(BaseModel):
         (with class_mix, the pseudo-label term trains on the mixed one)."""
         return (self.discriminator is not None or self.target_cls_loss
                 or self.srt_loss is not None
+                or self.weak_label_loss is not None
                 or (self.pseudo_labeler is not None
                     and self.class_mix is None))
 
@@ -516,6 +541,10 @@ class SRTAdapter(BaseModel):
                                     pseudo_labels.labels,
                                     pseudo_labels.weights),
                                 'tgt.decode'))
+            if self.weak_label_loss is not None:
+                with record_function('srt:weak_label_loss'):
+                    losses['tgt.' + self.weak_label_loss.loss_name] = (
+                        self._weak_label_loss(target, target_out))
             if self.srt_loss is not None:
                 with record_function('srt:srt_loss'):
                     losses['srt.' + self.srt_loss.loss_name] = self._srt_loss(
@@ -575,6 +604,24 @@ class SRTAdapter(BaseModel):
                                            features).seg_logits
         finally:
             teacher.train(was_training)
+
+    def _weak_label_loss(self, target: dict,
+                         target_out: DomainOutputs) -> Tensor:
+        """The weak-label loss of S2's target logits (at their own size,
+        padding left out) against the target's image labels."""
+        samples = target['data_samples']
+        seg_logits = target_out.head.seg_logits
+        image_labels, weights = _image_labels(samples, seg_logits.device)
+        if image_labels is None:
+            raise ValueError('weak_label_loss needs the target\'s image '
+                             'labels: a target dataset with image labels and '
+                             'PackSRTInputs in its pipeline')
+        height, width = target['inputs'].shape[2:]
+        valid = _valid_mask(samples, height, width, seg_logits.device)
+        valid = F.interpolate(
+            valid[:, None].float(), size=seg_logits.shape[2:],
+            mode='nearest')[:, 0].bool()
+        return self.weak_label_loss(seg_logits, image_labels, weights, valid)
 
     def _weighted_decode_loss(self, seg_logits: Tensor,
                               data_samples: SampleList, labels: Tensor,
@@ -638,15 +685,8 @@ class SRTAdapter(BaseModel):
                     align_corners),
                 dim=1)
             valid = _valid_mask(samples, height, width, inputs.device)
-            image_labels = image_label_weights = None
-            if all('gt_image_labels' in s for s in samples):
-                image_labels = torch.stack(
-                    [s.gt_image_labels for s in samples]).to(inputs.device)
-                image_label_weights = torch.stack([
-                    s.gt_image_label_weights
-                    if 'gt_image_label_weights' in s else torch.ones_like(
-                        s.gt_image_labels) for s in samples
-                ]).to(inputs.device)
+            image_labels, image_label_weights = _image_labels(
+                samples, inputs.device)
             generator = self.pseudo_labeler
             if isinstance(generator, ConfidencePseudoLabeler):
                 labels, weights = generator(probs, valid, image_labels,

@@ -1,0 +1,92 @@
+"""The weak-label classification loss on S2's logits (Paul et al. 2020;
+not in the paper) against hand-worked cases, and in SRTAdapter's step."""
+import copy
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+from mmseg_srt.models import ImageLabelPoolingLoss, softmax_pooling
+
+from .test_srt_adapter import batch, build_adapter
+
+
+def _bce(score, label):
+    p = 1 / (1 + math.exp(-score))
+    return -math.log(p) if label else -math.log(1 - p)
+
+
+def test_pooled_scores_and_loss_by_hand():
+    # one image, 2 classes, 1x2 pixels: class 0's logits (0, ln 3) weigh
+    # (1/4, 3/4), so s_0 = 3/4 ln 3; class 1's (2, 2) pool to 2
+    logits = torch.tensor([[[[0., math.log(3.)]], [[2., 2.]]]])
+    scores = softmax_pooling(logits)
+    torch.testing.assert_close(
+        scores, torch.tensor([[0.75 * math.log(3.), 2.]]))
+    labels = torch.tensor([[1., 0.]])
+    loss = ImageLabelPoolingLoss(loss_weight=2.)(logits, labels)
+    expected = (_bce(0.75 * math.log(3.), 1) + _bce(2., 0)) / 2
+    assert float(loss) == pytest.approx(2 * expected, rel=1e-6)
+    # class 1 unknown: only class 0's term, averaged over one pair
+    loss = ImageLabelPoolingLoss()(logits, labels, torch.tensor([[1., 0.]]))
+    assert float(loss) == pytest.approx(_bce(0.75 * math.log(3.), 1),
+                                        rel=1e-6)
+    # the second pixel is padding: s_0 = 0, s_1 = 2
+    valid = torch.tensor([[[True, False]]])
+    torch.testing.assert_close(softmax_pooling(logits, valid),
+                               torch.tensor([[0., 2.]]))
+
+
+def test_a_small_present_class_scores_as_a_large_one():
+    small = torch.full((1, 1, 8, 8), -4.)
+    small[0, 0, 0, 0] = 6.
+    large = torch.full((1, 1, 8, 8), 6.)
+    assert float(softmax_pooling(small)) > 5.9
+    assert float(softmax_pooling(small)) < float(softmax_pooling(large)) + 1
+
+
+def test_adapter_adds_the_loss_of_the_targets_logits():
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        weak_label_loss=dict(type='ImageLabelPoolingLoss', loss_weight=0.5))
+    assert adapter.student_sees_target
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]))
+    student = copy.deepcopy(adapter.segmentor).train()
+    source = student.data_preprocessor(copy.deepcopy(data['source']), True)
+    target = student.data_preprocessor(copy.deepcopy(data['target']), True)
+    with torch.no_grad():
+        student.decode_head(student.extract_feat(source['inputs']))
+        logits = student.decode_head(student.extract_feat(target['inputs']))
+    # by hand: spatial-softmax pooling per class, BCE against (0, 1, 1)
+    flat = logits.flatten(2)
+    scores = (flat.softmax(-1) * flat).sum(-1)
+    expected = 0.5 * F.binary_cross_entropy_with_logits(
+        scores, torch.tensor([[0., 1., 1.]] * 2))
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    assert float(log['tgt.loss_pool']) == pytest.approx(
+        float(expected), rel=1e-5)
+
+
+def test_weak_label_loss_needs_image_labels():
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        weak_label_loss=dict(type='ImageLabelPoolingLoss'))
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False))
+    with pytest.raises(ValueError, match='image labels'):
+        adapter.train_step(
+            data,
+            OptimWrapperDict(
+                segmentor=OptimWrapper(
+                    torch.optim.SGD(adapter.segmentor.parameters(), lr=0.1))))
