@@ -22,6 +22,16 @@ source_train_pipeline = [
     dict(type='ImageLabelsFromSegMap'),
     dict(type='PackSRTInputs')
 ]
+# The same with FDA (not in the paper): each day crop takes the low-frequency
+# amplitudes (light, colour) of a random dusk TRAINING frame (FDAStyle, beta
+# 0.01, FDA's best single model), before the colour augmentation.
+source_train_pipeline_fda = source_train_pipeline[:4] + [
+    dict(
+        type='FDAStyle',
+        img_dir=data_root + '/target/images',
+        ann_file=data_root + '/target/train.txt',
+        beta=0.01)
+] + source_train_pipeline[4:]
 # Target training frames: no label maps; image labels (present, absent or
 # unknown: ?k in the file) of the whole frame come from the dataset. A crop
 # that misses part of the frame may miss a present class: there
