@@ -32,7 +32,8 @@ def test_config_builds_model(path: Path):
         assert all(s['end'] for schedulers in cfg.param_scheduler.values()
                    for s in schedulers)
         assert train.target.with_seg_map is False  # weak target
-        if cfg.model.get('pseudo_labeler'):
+        labeler = cfg.model.get('pseudo_labeler')
+        if labeler and labeler.type == 'PseudoLabelGenerator':
             hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
             assert 'PseudoLabelHook' in hooks
             steps = [t['type'] for t in train.target.pipeline]
