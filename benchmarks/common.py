@@ -111,8 +111,9 @@ def build_model_and_optim(cfg: Config, **model_overrides):
 def active_pseudo_labels(cfg: Config, batch: dict) -> dict:
     """Model overrides that end the pseudo-label epoch after one batch, so
     every step after the first (warm-up) one makes labels and trains on
-    them; empty without a pseudo-label generator."""
-    if not cfg.model.get('pseudo_labeler'):
+    them; empty without Algorithm 1's generator (others have no epoch)."""
+    labeler = cfg.model.get('pseudo_labeler')
+    if not labeler or labeler.get('type') != 'PseudoLabelGenerator':
         return {}
     return dict(
         pseudo_labeler=dict(cfg.model.pseudo_labeler,
