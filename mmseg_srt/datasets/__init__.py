@@ -3,6 +3,8 @@ from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
 from .fda import FDAStyle, fda_source_to_target
 from .lesion_dataset import LesionSegDataset
+from .rare_class_sampling import (RareClassSampler, class_pixel_counts,
+                                  rare_class_probabilities)
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
 from .superpixels import SuperpixelSLIC
@@ -20,5 +22,6 @@ __all__ = [
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
     'read_image_label_file', 'ImageLabelsOfCrop', 'FDAStyle',
-    'fda_source_to_target'
+    'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
+    'rare_class_probabilities'
 ]

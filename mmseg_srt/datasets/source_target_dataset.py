@@ -72,12 +72,17 @@ class SourceTargetInfiniteSampler(Sampler):
         shuffle: Reshuffle each stream at every pass.
         seed: Seed of the source stream; the target stream uses ``seed + 1``.
             ``None`` draws one and shares it across ranks.
+        source_sampler: Config of another endless sampler for the source
+            stream, e.g. ``dict(type='RareClassSampler')`` (DAFormer's
+            rare-class sampling); built on the source set with ``seed``.
+            None: shuffled passes.
     """
 
     def __init__(self,
                  dataset: SourceTargetDataset,
                  shuffle: bool = True,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 source_sampler: Optional[dict] = None) -> None:
         if not isinstance(dataset, SourceTargetDataset):
             raise TypeError('SourceTargetInfiniteSampler needs a '
                             f'SourceTargetDataset, got {type(dataset)}')
@@ -86,6 +91,11 @@ class SourceTargetInfiniteSampler(Sampler):
         self.seed = sync_random_seed() if seed is None else seed
         self.source_size = len(dataset.source)
         self.target_size = len(dataset.target)
+        self.source_sampler = None
+        if source_sampler is not None:
+            self.source_sampler = DATA_SAMPLERS.build(
+                source_sampler,
+                default_args=dict(dataset=dataset.source, seed=self.seed))
 
     def _stream(self, size: int, seed: int) -> Iterator[int]:
         """One dataset's indices for this rank, pass after pass."""
@@ -101,9 +111,9 @@ class SourceTargetInfiniteSampler(Sampler):
             yield from order[self.rank::self.world_size]
 
     def __iter__(self) -> Iterator[Tuple[int, int]]:
-        return zip(
-            self._stream(self.source_size, self.seed),
-            self._stream(self.target_size, self.seed + 1))
+        source = (iter(self.source_sampler) if self.source_sampler is not None
+                  else self._stream(self.source_size, self.seed))
+        return zip(source, self._stream(self.target_size, self.seed + 1))
 
     def __len__(self) -> int:
         return self.source_size
