@@ -4,7 +4,9 @@ every recorded run, or one new run beside recorded rows.
 The summary table of ``configs/<benchmark>/README.md`` (between the
 ``results-table`` markers) comes from ``configs/<benchmark>/metafile.yaml``,
 never typed: one row per config (and options) with mean ± sample std over
-its seeds and the paper's number where the collection gives one.
+its seeds and the paper's number where the collection gives one. A
+collection with ``Tables`` gets one table each (``summary`` between the
+plain markers, another between markers with its name).
 ``--check`` exits 1 when the README differs from what the metafile gives.
 ``--runs`` prints every recorded run (seed, metrics, iterations, date,
 command) instead. ``--compare METRICS_JSON --rows NAME ...`` prints one
@@ -26,7 +28,7 @@ import sys
 
 from mmseg_srt.utils.model_zoo import (compare_with_rows, load_metafile,
                                        render_runs, render_summary,
-                                       replace_table)
+                                       replace_table, tables)
 
 
 def parse_args():
@@ -73,7 +75,13 @@ def main():
     readme = args.readme or osp.join(osp.dirname(args.metafile), 'README.md')
     with open(readme) as f:
         text = f.read()
-    updated = replace_table(text, render_summary(data), readme)
+    updated = text
+    for table in tables(data):
+        try:
+            updated = replace_table(updated, render_summary(data, table),
+                                    readme, table['Name'])
+        except ValueError as error:
+            sys.exit(str(error))
     if args.check:
         if updated != text:
             print(f'{readme} is out of date: run python tools/'
