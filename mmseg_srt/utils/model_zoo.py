@@ -202,21 +202,25 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
     if table.get('Rows'):
         by_title = {row['Row']: row for row in rows}
         rows = [by_title[t] for t in table['Rows'] if t in by_title]
-    header = ['row', 'config', 'seeds', *columns.values(), 'paper mIoU']
+    # The paper's column only where the table has a paper number.
+    papers = [row.get('Paper mIoU') for row in rows]
+    with_paper = any(paper is not None for paper in papers)
+    header = ['row', 'config', 'seeds', *columns.values()
+              ] + (['paper mIoU'] if with_paper else [])
     lines = [
         '| ' + ' | '.join(header) + ' |',
         '|' + ' --- |' * len(header)
     ]
-    for row in rows:
+    for row, paper in zip(rows, papers):
         runs = sorted(row['runs'], key=lambda r: r['Metadata']['Seed'])
         seeds = ', '.join(str(r['Metadata']['Seed']) for r in runs)
+        # As mmseg's model-zoo tables: the link says "config".
         config = osp.basename(row['Config'])
-        paper = row.get('Paper mIoU')
-        lines.append('| ' + ' | '.join([
-            row['Row'], f'[{config}]({config})', seeds,
-            *_metric_cells(runs, columns), '-' if paper is None else
-            f'{paper:.2f}'
-        ]) + ' |')
+        cells = [row['Row'], f'[config]({config})', seeds,
+                 *_metric_cells(runs, columns)]
+        if with_paper:
+            cells.append('-' if paper is None else f'{paper:.2f}')
+        lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
 
