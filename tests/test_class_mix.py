@@ -181,11 +181,17 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
             float(weights[:, 0, 0].mean()) * 100, rel=1e-5)
 
 
-def test_class_mix_needs_a_teacher():
+def test_class_mix_needs_a_teacher_and_the_pseudo_label_term():
     with pytest.raises(ValueError, match='needs teacher_momentum'):
         build_adapter(
             pseudo_labeler=dict(type='ConfidencePseudoLabeler'),
             class_mix=dict(type='ClassMix'))
+    with pytest.raises(ValueError, match='pseudo_label_loss=True'):
+        build_adapter(
+            pseudo_labeler=dict(type='ConfidencePseudoLabeler'),
+            class_mix=dict(type='ClassMix'),
+            teacher_momentum=0.1,
+            pseudo_label_loss=False)
 
 
 ST_MIX = """

@@ -15,6 +15,13 @@ labels) and a target batch (image labels) through the wrapped segmentor and
 3. updates D on the detached source and target softmax maps (Eq. 6; D labels
    the target 1 and the source 0, see :mod:`..losses.adversarial_loss`).
 
+Options beyond the paper reshape step 2 (each documented in the class):
+an EMA teacher makes the pseudo labels; with ``class_mix`` (DACS) the
+teacher labels the clean target first and the pseudo-label term trains on
+source classes pasted into the target images instead of on the target
+itself; ``weak_label_loss`` adds a term between S2's target logits and the
+image labels.
+
 Each update runs in its own ``optim_wrapper[name].optim_context`` and
 ``update_params``, so gradient clipping, accumulation and AMP work per
 optimizer as in any mmengine model; nothing calls ``backward`` inside
@@ -347,6 +354,10 @@ class SRTAdapter(BaseModel):
                 raise ValueError('class_mix pastes source pixels into '
                                  'target images labelled by the teacher: '
                                  'it needs teacher_momentum')
+            if not pseudo_label_loss:
+                raise ValueError('class_mix trains the pseudo-label term on '
+                                 'the mixed batch: it needs '
+                                 'pseudo_label_loss=True')
             self.class_mix = MODELS.build(
                 class_mix, default_args=dict(ignore_index=head.ignore_index))
         self.weak_label_loss = None
