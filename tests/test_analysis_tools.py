@@ -463,3 +463,61 @@ def test_adabn_hook_ends_training_with_the_datasets_statistics(
             torch.testing.assert_close(hooked[key], adapted[key])
         elif not key.endswith('num_batches_tracked'):
             assert torch.equal(plain[key], hooked[key]), key
+
+
+def test_from_teacher_undoes_adabn_hook(tmp_path, tiny_endosynth):
+    """A run with an EMA teacher that ends with AdaBNHook: --from-teacher
+    gives its checkpoint the batch-norm statistics of the same run without
+    the hook (its teacher copied them at the last step), and changes
+    nothing else."""
+    import torch
+    from mmengine.config import Config
+
+    from mmseg_srt.utils import load_checkpoint_safely
+    teacher = ('model.update(teacher_momentum=0.5, '
+               'pseudo_labeler=dict(samples_per_epoch=2))\n')
+    states = {}
+    for name in ('plain', 'hooked'):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = write_tiny_uda_config(folder, tiny_endosynth, max_iters=2,
+                                       extra=teacher)
+        if name == 'hooked':
+            dataset = Config.fromfile(
+                str(config)).val_dataloader.dataset.to_dict()
+            dataset.pop('pipeline')
+            with open(config, 'a') as f:
+                f.write('custom_hooks = [dict(type="PseudoLabelHook"), '
+                        f'dict(type="AdaBNHook", dataset={dataset!r}, '
+                        'batch_size=2)]\n')
+        run_tool(['tools/train.py', str(config), '--work-dir',
+                  str(folder / 'work')])
+        states[name] = checkpoint_path(folder / 'work', 2)
+    run_tool([
+        'tools/adapt_norm_stats.py',
+        str(config),
+        str(states['hooked']), '--from-teacher', '--out',
+        str(tmp_path / 'undone.pth')
+    ])
+    plain = load_checkpoint_safely(str(states['plain']))['state_dict']
+    hooked = load_checkpoint_safely(str(states['hooked']))['state_dict']
+    undone = load_checkpoint_safely(str(tmp_path / 'undone.pth'))[
+        'state_dict']
+    statistics = [k for k in plain if k.startswith('segmentor.')
+                  and k.endswith(('.running_mean', '.running_var'))]
+    assert statistics
+    for key in statistics:
+        assert not torch.equal(plain[key], hooked[key]), key
+    for key in plain:
+        torch.testing.assert_close(undone[key], plain[key], rtol=0, atol=0,
+                                   msg=key)
+    # a checkpoint without a teacher is refused, naming it
+    checkpoint = load_checkpoint_safely(str(tmp_path / 'undone.pth'))
+    checkpoint['state_dict'] = {
+        k: v for k, v in checkpoint['state_dict'].items()
+        if not k.startswith('teacher.')}
+    torch.save(checkpoint, str(tmp_path / 'no_teacher.pth'))
+    result = run_tool(['tools/adapt_norm_stats.py', str(config),
+                       str(tmp_path / 'no_teacher.pth'), '--from-teacher',
+                       '--out', str(tmp_path / 'x.pth')], expect_ok=False)
+    assert 'no_teacher.pth: no EMA teacher' in result.stderr

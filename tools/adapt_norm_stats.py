@@ -5,12 +5,19 @@ with them: a cheap test-time adaptation to compare every method with.
     python tools/adapt_norm_stats.py CONFIG CKPT --out ADAPTED.pth \
         [--dataset target_train] [--batch-size 4]
     python tools/test.py CONFIG ADAPTED.pth
+    python tools/adapt_norm_stats.py CONFIG CKPT --from-teacher --out OUT.pth
 
 The images are read whole and resized as the config's test pipeline does,
 ``--batch-size`` at a time (they must share a size); each batch counts
 equally. Only the running means and variances of the segmentor's batch
 norms change (an SRT adapter's checkpoint keeps its discriminator,
 teacher and pseudo-label state as they were).
+
+``--from-teacher`` reads no image: it gives the segmentor the statistics its
+EMA teacher holds. The teacher copies the segmentor's statistics at every
+update, so in a checkpoint of a run that ended with ``AdaBNHook`` these are
+the statistics of training's last step, before the hook replaced them: the
+checkpoint the same run would have written without the hook.
 """
 import argparse
 
@@ -35,14 +42,45 @@ def parse_args():
                         'the statistics (labels are not read)')
     parser.add_argument('--batch-size', type=int, default=4,
                         help='images per forward (2 or more)')
+    parser.add_argument('--from-teacher', action='store_true',
+                        help='copy the EMA teacher\'s statistics instead '
+                        '(no images read)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, as in '
                         'tools/train.py')
     return parser.parse_args()
 
 
+def teacher_statistics(checkpoint: dict, source: str) -> int:
+    """Give the segmentor's batch norms the teacher's buffers in
+    ``checkpoint`` (in place); the number of buffers copied."""
+    state = checkpoint.get('state_dict', checkpoint)
+    teacher = 'teacher.module.'
+    changed = 0
+    for key in list(state):
+        if key.startswith(ADAPTER_SEGMENTOR) and key.rsplit('.', 1)[-1] in (
+                'running_mean', 'running_var', 'num_batches_tracked'):
+            name = teacher + key[len(ADAPTER_SEGMENTOR):]
+            if name not in state:
+                raise SystemExit(f'{source}: no EMA teacher ({name} is '
+                                 'missing): --from-teacher needs a run with '
+                                 'teacher_momentum')
+            state[key] = state[name].clone()
+            changed += 1
+    if not changed:
+        raise SystemExit(f'{source}: no SRTAdapter segmentor batch norms')
+    return changed
+
+
 def main():
     args = parse_args()
+    if args.from_teacher:
+        checkpoint = load_checkpoint_safely(args.checkpoint)
+        changed = teacher_statistics(checkpoint, args.checkpoint)
+        torch.save(checkpoint, args.out)
+        print(f'{args.out}: {changed} batch-norm buffers copied from the '
+              'EMA teacher')
+        return
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
