@@ -4,7 +4,8 @@
 # one torch thread each (--threads 1), printed in order:
 #   bash benchmarks/run_all.sh [OUT_LOG]
 # Needs data/kvasir2cvc and the ImageNet MobileNetV2 (tools/prepare_kvasir2cvc.sh)
-# for the Kvasir config; EndoSynth is generated on first use.
+# for the Kvasir config, data/camvid_day2dusk (tools/prepare_camvid.sh) for
+# the presets' comparison; EndoSynth is generated on first use.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python}
@@ -27,5 +28,8 @@ run() {
         run benchmarks/bench_srt_iteration.py --config configs/endosynth/srt-plus_deeplabv3-r18tiny_1.5k.py $load
         run benchmarks/bench_memory.py $load
         run benchmarks/bench_memory.py --config configs/srt_endosynth.py $load
+        # ST-Mix (ClassMix, EMA teacher) against BL+AL: step time and peak memory
+        run benchmarks/bench_presets.py configs/camvid_day2dusk/bl-al_deeplabv3-mnv2-os16_2k.py \
+            configs/camvid_day2dusk/st-mix_deeplabv3-mnv2-os16_2k.py $load
     done
 } | tee "$OUT_LOG"

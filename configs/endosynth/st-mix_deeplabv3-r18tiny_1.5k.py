@@ -2,8 +2,7 @@
 # configs/camvid_day2dusk/st-mix_deeplabv3-mnv2-os16_2k.py: BL's segmentor
 # trained on the source and on source classes pasted into target images
 # labelled by an EMA teacher within their image labels; no discriminator,
-# no SRT, no S1 loss on the target; AdaBN on the target training images at
-# the end.
+# no SRT, no S1 loss on the target, no AdaBN at the end.
 _base_ = ['./bl_deeplabv3-r18tiny_1.5k.py', '../_base_/uda/st_mix.py']
 model = dict(
     _delete_=True,
@@ -26,4 +25,3 @@ optim_wrapper = dict(
     constructor='SRTOptimWrapperConstructor',
     segmentor={{_base_.optim_wrapper}})
 param_scheduler = dict(_delete_=True, segmentor={{_base_.param_scheduler}})
-custom_hooks = [dict(type='AdaBNHook', dataset={{_base_.target_train}})]
