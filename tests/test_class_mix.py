@@ -112,6 +112,29 @@ def test_confidence_weight_of_a_known_map():
     assert labels.tolist() == [[[0, 0], [1, 2]]]
 
 
+def test_pixel_weighting_keeps_only_confident_pixels():
+    # the map above: pixels (0, 0) (0.95) and (1, 0) (0.91) reach 0.9
+    probs = torch.tensor([[[0.95, 0.50], [0.05, 0.30]],
+                          [[0.03, 0.40], [0.91, 0.30]],
+                          [[0.02, 0.10], [0.04, 0.40]]])[None]
+    labeler = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9, weighting='pixel')
+    labels, weights = labeler(probs)
+    assert labels.tolist() == [[[0, 0], [1, 2]]]
+    assert weights.tolist() == [[[1., 0.], [1., 0.]]]
+    # without class 0 only pixel (1, 0) is sure (0.96); padding weighs 0
+    labels, weights = labeler(
+        probs,
+        valid=torch.tensor([[[True, True], [False, True]]]),
+        image_labels=torch.tensor([[0., 1., 1.]]))
+    assert labels.tolist() == [[[1, 1], [IGNORE, 2]]]
+    assert weights.tolist() == [[[0., 0.], [0., 0.]]]
+    labels, weights = labeler(probs, image_labels=torch.tensor([[0., 1., 1.]]))
+    assert weights.tolist() == [[[0., 0.], [1., 0.]]]
+    with pytest.raises(ValueError, match='weighting'):
+        ConfidencePseudoLabeler(num_classes=3, weighting='region')
+
+
 def _literal_mix_loss(segmentor, inputs, labels, weights):
     """Weighted cross-entropy of the segmentor in training mode, averaged
     over every pixel (mmseg's CrossEntropyLoss, avg_non_ignore off)."""

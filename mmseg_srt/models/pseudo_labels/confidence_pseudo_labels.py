@@ -10,7 +10,9 @@ scaled by its quality: the share of its pixels whose top probability reaches
 everywhere, self-training barely counts; as it grows confident its weight
 rises towards 1, without a schedule and without a class being cut off by a
 threshold of its own (Algorithm 1's failure on classes the model stops
-predicting).
+predicting). With ``weighting='pixel'`` the unsure pixels are dropped
+instead (weight 0, the confident ones 1: the hard threshold of CBST and
+FixMatch), so a region's uncertain outline never trains as either class.
 """
 from typing import Optional, Tuple
 
@@ -41,6 +43,9 @@ class ConfidencePseudoLabeler(nn.Module):
         use_image_labels: Never assign a class the image's labels say is
             absent (its probability is removed and the rest renormalised
             before the argmax and the confidence).
+        weighting: ``'image'``: every pixel of an image weighs the image's
+            confident share (DAFormer); ``'pixel'``: a confident pixel
+            weighs 1, any other 0.
         ignore_index: Label of pixels outside the image (batch padding).
     """
 
@@ -48,11 +53,16 @@ class ConfidencePseudoLabeler(nn.Module):
                  num_classes: int,
                  confidence_threshold: float = 0.968,
                  use_image_labels: bool = True,
+                 weighting: str = 'image',
                  ignore_index: int = 255) -> None:
         super().__init__()
         if not 0.0 <= confidence_threshold <= 1.0:
             raise ValueError('confidence_threshold must be in [0, 1], got '
                              f'{confidence_threshold}')
+        if weighting not in ('image', 'pixel'):
+            raise ValueError("weighting must be 'image' or 'pixel', got "
+                             f'{weighting!r}')
+        self.weighting = weighting
         self.num_classes = num_classes
         self.confidence_threshold = confidence_threshold
         self.use_image_labels = use_image_labels
@@ -88,8 +98,11 @@ class ConfidencePseudoLabeler(nn.Module):
         if valid is None:
             valid = torch.ones_like(labels, dtype=torch.bool)
         confident = (confidence >= self.confidence_threshold) & valid
-        weight = confident.flatten(1).sum(1).float() / valid.flatten(1).sum(
-            1).clamp(min=1).float()
-        weights = weight[:, None, None] * valid.float()
+        if self.weighting == 'pixel':
+            weights = confident.float()
+        else:
+            weight = confident.flatten(1).sum(1).float() / valid.flatten(
+                1).sum(1).clamp(min=1).float()
+            weights = weight[:, None, None] * valid.float()
         labels = labels.masked_fill(~valid, self.ignore_index)
         return labels, weights

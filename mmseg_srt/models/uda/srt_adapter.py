@@ -702,8 +702,10 @@ class SRTAdapter(BaseModel):
             if isinstance(generator, ConfidencePseudoLabeler):
                 labels, weights = generator(probs, valid, image_labels,
                                             image_label_weights)
-                # Each image's weight (its confident share), averaged.
-                logs = {'pl.weight': weights.flatten(1).amax(1).mean() * 100}
+                # Each image's confident share (its weight), averaged.
+                share = weights.flatten(1).sum(1) / valid.flatten(1).sum(
+                    1).clamp(min=1)
+                logs = {'pl.weight': share.mean() * 100}
                 return PseudoLabels(labels, weights, logs)
             superpixels = stack_superpixels(
                 [
