@@ -419,30 +419,41 @@ def test_confusion_hand_worked():
     assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
 
 
+def _train_with_and_without_adabn(tmp_path, write_config, other_hooks=''):
+    """Train the config ``write_config(folder)`` writes twice, 2 iterations
+    each: as written ('plain') and ending with AdaBNHook on its validation
+    images, batch 2 ('hooked'), after ``other_hooks``. The last config and
+    the two last checkpoints by name."""
+    from mmengine.config import Config
+    states = {}
+    for name in ('plain', 'hooked'):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = write_config(folder)
+        if name == 'hooked':
+            dataset = Config.fromfile(
+                str(config)).val_dataloader.dataset.to_dict()
+            dataset.pop('pipeline')
+            with open(config, 'a') as f:
+                f.write(f'custom_hooks = [{other_hooks}dict(type="AdaBNHook", '
+                        f'dataset={dataset!r}, batch_size=2)]\n')
+        run_tool(['tools/train.py', str(config), '--work-dir',
+                  str(folder / 'work')])
+        states[name] = checkpoint_path(folder / 'work', 2)
+    return config, states
+
+
 def test_adabn_hook_ends_training_with_the_datasets_statistics(
         tmp_path, tiny_endosynth):
     """A run with AdaBNHook ends with the weights of the same run without
     it and the batch-norm statistics that tools/adapt_norm_stats.py gives
     that run's checkpoint on the same images."""
     import torch
-    from mmengine.config import Config
 
     from mmseg_srt.utils import load_checkpoint_safely
-    states = {}
-    for name in ('plain', 'hooked'):
-        folder = tmp_path / name
-        folder.mkdir()
-        config = write_tiny_config(folder, tiny_endosynth, max_iters=2)
-        if name == 'hooked':
-            dataset = Config.fromfile(
-                str(config)).val_dataloader.dataset.to_dict()
-            dataset.pop('pipeline')
-            with open(config, 'a') as f:
-                f.write(f'custom_hooks = [dict(type="AdaBNHook", '
-                        f'dataset={dataset!r}, batch_size=2)]\n')
-        run_tool(['tools/train.py', str(config), '--work-dir',
-                  str(folder / 'work')])
-        states[name] = checkpoint_path(folder / 'work', 2)
+    config, states = _train_with_and_without_adabn(
+        tmp_path, lambda folder: write_tiny_config(
+            folder, tiny_endosynth, max_iters=2))
     run_tool([
         'tools/adapt_norm_stats.py',
         str(config),
@@ -471,28 +482,14 @@ def test_from_teacher_undoes_adabn_hook(tmp_path, tiny_endosynth):
     the hook (its teacher copied them at the last step), and changes
     nothing else."""
     import torch
-    from mmengine.config import Config
 
     from mmseg_srt.utils import load_checkpoint_safely
     teacher = ('model.update(teacher_momentum=0.5, '
                'pseudo_labeler=dict(samples_per_epoch=2))\n')
-    states = {}
-    for name in ('plain', 'hooked'):
-        folder = tmp_path / name
-        folder.mkdir()
-        config = write_tiny_uda_config(folder, tiny_endosynth, max_iters=2,
-                                       extra=teacher)
-        if name == 'hooked':
-            dataset = Config.fromfile(
-                str(config)).val_dataloader.dataset.to_dict()
-            dataset.pop('pipeline')
-            with open(config, 'a') as f:
-                f.write('custom_hooks = [dict(type="PseudoLabelHook"), '
-                        f'dict(type="AdaBNHook", dataset={dataset!r}, '
-                        'batch_size=2)]\n')
-        run_tool(['tools/train.py', str(config), '--work-dir',
-                  str(folder / 'work')])
-        states[name] = checkpoint_path(folder / 'work', 2)
+    config, states = _train_with_and_without_adabn(
+        tmp_path, lambda folder: write_tiny_uda_config(
+            folder, tiny_endosynth, max_iters=2, extra=teacher),
+        other_hooks='dict(type="PseudoLabelHook"), ')
     run_tool([
         'tools/adapt_norm_stats.py',
         str(config),
