@@ -134,6 +134,36 @@ def test_named_tables_go_between_their_markers(tmp_path):
     assert result.returncode != 0 and "table 'ablation'" in result.stderr
 
 
+def test_a_baseline_column_gives_the_difference_in_pooled_stds(tmp_path):
+    """A table's Baseline: each row's mIoU minus the baseline's, and by how
+    many pooled sample stds, worked by hand; the seed count instead where
+    either row has fewer than 3 seeds; a Baseline that is no row is named."""
+    data = yaml.safe_load(HAND_WRITTEN)
+    table = dict(Name='summary', Columns={'mIoU': 'mIoU'}, Baseline='BL')
+    rows = _rows(render_summary(data, table))
+    assert render_summary(data, table).splitlines()[0] == (
+        '| row | config | seeds | mIoU | mIoU vs BL | paper mIoU |')
+    # BL has one seed: 73 - 60.5, and the seed count
+    assert rows['Ours'][3] == '+12.50 (n=1)' and rows['BL'][3] == '-'
+    for seed, miou in ((1, 62.5), (2, 64.5)):
+        data['Models'].append(dict(
+            Name=f'b_seed{seed}', Config='configs/demo/b.py',
+            Metadata=dict(Seed=seed), Results=[dict(Metrics=dict(
+                mIoU=miou))]))
+    table['Baseline Name'] = 'source only'
+    text = render_summary(data, table)
+    rows = _rows(text)
+    assert 'mIoU vs source only' in text.splitlines()[0]
+    # Ours 70, 72, 77 (mean 73, squares 9 + 1 + 16 = 26); BL 60.5, 62.5,
+    # 64.5 (mean 62.5, squares 4 + 0 + 4 = 8): pooled sqrt(34 / 4) = 2.915,
+    # difference 10.5 = 3.6 of it
+    assert rows['Ours'][3] == '+10.50 (3.6 sd)'
+    # the one-seed row: 65 - 62.5
+    assert rows['a (model.srt_loss.loss_weight=10.0)'][3] == '+2.50 (n=1)'
+    with pytest.raises(MetafileError, match="'summary'.*'no such row'"):
+        render_summary(data, dict(table, Baseline='no such row'))
+
+
 def test_runs_view_prints_every_recorded_run(tmp_path):
     """--runs: one line per Models entry, in the file's order, with its
     seed, metrics, iterations, date and command; the README is untouched."""

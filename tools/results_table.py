@@ -26,9 +26,9 @@ import json
 import os.path as osp
 import sys
 
-from mmseg_srt.utils.model_zoo import (compare_with_rows, load_metafile,
-                                       render_runs, render_summary,
-                                       replace_table, tables)
+from mmseg_srt.utils.model_zoo import (MetafileError, compare_with_rows,
+                                       load_metafile, render_runs,
+                                       render_summary, replace_table, tables)
 
 
 def parse_args():
@@ -78,8 +78,11 @@ def main():
     updated = text
     for table in tables(data):
         try:
-            updated = replace_table(updated, render_summary(data, table),
-                                    readme, table['Name'])
+            rendered = render_summary(data, table)
+        except MetafileError as error:
+            sys.exit(f'{args.metafile}: {error}')
+        try:
+            updated = replace_table(updated, rendered, readme, table['Name'])
         except ValueError as error:
             sys.exit(str(error))
     if args.check:

@@ -11,7 +11,11 @@ order). A run trained with ``--cfg-options`` records them in
 ``Tables`` (each a ``Name`` with optional ``Columns`` and ``Rows``, row
 titles in order) split the results into several tables: ``summary`` goes
 between the README's plain markers, any other between markers that carry
-its name. ``tools/sweep.py``
+its name. A table's ``Baseline`` (a row title, with an optional short
+``Baseline Name``) adds a column with each row's mIoU difference to it and
+how many pooled sample standard deviations that is, the project's test of
+a claim (3 seeds on both sides; with fewer the seed count stands there
+instead). ``tools/sweep.py``
 appends runs; ``tools/results_table.py`` writes the summary into the README
 and prints every run, or one run beside recorded rows, on demand.
 """
@@ -183,6 +187,32 @@ def _metric_cells(runs: List[dict], columns: dict) -> List[str]:
     return cells
 
 
+def pooled_std(first: Sequence[float], second: Sequence[float]) -> float:
+    """The pooled sample standard deviation of two groups:
+    ``sqrt(((n1 - 1) s1^2 + (n2 - 1) s2^2) / (n1 + n2 - 2))``."""
+    squares = 0.0
+    for values in (first, second):
+        mean = sum(values) / len(values)
+        squares += sum((v - mean)**2 for v in values)
+    return math.sqrt(squares / (len(first) + len(second) - 2))
+
+
+def difference_cell(runs: List[dict], baseline: List[dict],
+                    min_seeds: int = 3) -> str:
+    """``+d.dd (k.k sd)``: the difference of the rows' mean mIoU and its
+    ratio to their pooled sample std when both rows have ``min_seeds``
+    seeds; ``+d.dd (n=N)`` with the smaller seed count otherwise."""
+    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
+    reference = [r['Results'][0]['Metrics']['mIoU'] for r in baseline]
+    difference = sum(values) / len(values) - sum(reference) / len(reference)
+    seeds = min(len(values), len(reference))
+    if seeds < min_seeds:
+        return f'{difference:+.2f} (n={seeds})'
+    spread = pooled_std(values, reference)
+    ratio = f'{abs(difference) / spread:.1f}' if spread > 0 else 'inf'
+    return f'{difference:+.2f} ({ratio} sd)'
+
+
 def tables(data: dict) -> List[dict]:
     """The collection's ``Tables``, or one ``summary`` of every row."""
     collections = data.get('Collections') or []
@@ -202,11 +232,21 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
     if table.get('Rows'):
         by_title = {row['Row']: row for row in rows}
         rows = [by_title[t] for t in table['Rows'] if t in by_title]
+    baseline = None
+    if table.get('Baseline'):
+        matches = [r for r in summarize(data) if r['Row'] == table['Baseline']]
+        if not matches:
+            raise MetafileError(
+                f"table {table.get('Name', SUMMARY)!r}: Baseline "
+                f"{table['Baseline']!r} is no row with runs")
+        baseline = matches[0]['runs']
     # The paper's column only where the table has a paper number.
     papers = [row.get('Paper mIoU') for row in rows]
     with_paper = any(paper is not None for paper in papers)
-    header = ['row', 'config', 'seeds', *columns.values()
-              ] + (['paper mIoU'] if with_paper else [])
+    versus = table.get('Baseline Name', table.get('Baseline'))
+    header = ['row', 'config', 'seeds', *columns.values()] + (
+        [f'mIoU vs {versus}'] if baseline else []) + (
+            ['paper mIoU'] if with_paper else [])
     lines = [
         '| ' + ' | '.join(header) + ' |',
         '|' + ' --- |' * len(header)
@@ -218,6 +258,9 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
         config = osp.basename(row['Config'])
         cells = [row['Row'], f'[config]({config})', seeds,
                  *_metric_cells(runs, columns)]
+        if baseline:
+            cells.append('-' if row['Row'] == table['Baseline'] else
+                         difference_cell(runs, baseline))
         if with_paper:
             cells.append('-' if paper is None else f'{paper:.2f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
