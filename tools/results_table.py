@@ -6,7 +6,9 @@ The summary table of ``configs/<benchmark>/README.md`` (between the
 never typed: one row per config (and options) with mean ± sample std over
 its seeds and the paper's number where the collection gives one. A
 collection with ``Tables`` gets one table each (``summary`` between the
-plain markers, another between markers with its name).
+plain markers, another between markers with its name); a table's
+``Baseline`` row adds each row's mIoU difference to it in pooled sample
+stds.
 ``--check`` exits 1 when the README differs from what the metafile gives.
 ``--runs`` prints every recorded run (seed, metrics, iterations, date,
 command) instead. ``--compare METRICS_JSON --rows NAME ...`` prints one
