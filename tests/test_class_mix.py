@@ -135,6 +135,25 @@ def test_pixel_weighting_keeps_only_confident_pixels():
         ConfidencePseudoLabeler(num_classes=3, weighting='region')
 
 
+def test_warmup_weighs_nothing_until_enough_images_were_labelled():
+    # the known map twice (a batch of 2); warm-up of 3 images: the first
+    # batch (0 seen before it) and the second (2 seen) weigh 0, the third
+    # (4 seen) its confident share 0.5; the labels never change
+    probs = torch.tensor([[[0.95, 0.50], [0.05, 0.30]],
+                          [[0.03, 0.40], [0.91, 0.30]],
+                          [[0.02, 0.10], [0.04, 0.40]]])[None].repeat(2, 1, 1,
+                                                                     1)
+    labeler = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9, warmup_samples=3)
+    for expected in (0.0, 0.0, 0.5):
+        labels, weights = labeler(probs)
+        assert labels.tolist() == [[[0, 0], [1, 2]]] * 2
+        torch.testing.assert_close(weights, torch.full((2, 2, 2), expected))
+    assert int(labeler.samples_seen) == 6
+    with pytest.raises(ValueError, match='warmup_samples'):
+        ConfidencePseudoLabeler(num_classes=3, warmup_samples=-1)
+
+
 def _literal_mix_loss(segmentor, inputs, labels, weights):
     """Weighted cross-entropy of the segmentor in training mode, averaged
     over every pixel (mmseg's CrossEntropyLoss, avg_non_ignore off)."""
@@ -227,6 +246,27 @@ custom_hooks = []
 """
 
 
+def test_warmup_ratio_starts_self_training_at_its_share(
+        tmp_path, tiny_endosynth):
+    """PseudoLabelHook(warmup_ratio=0.5) on ST-Mix, 4 steps of batch 2:
+    a warm-up of 4 images, so the pseudo-label weight (every pixel sure at
+    threshold 0) is 0 in steps 1-2 and 100 % in steps 3-4."""
+    config = write_tiny_uda_config(
+        tmp_path, tiny_endosynth, max_iters=4, checkpoint_interval=4,
+        extra=ST_MIX + "model['pseudo_labeler']['confidence_threshold'] = 0.0"
+        "\ncustom_hooks = [dict(type='PseudoLabelHook', warmup_ratio=0.5)]\n")
+    result = run_tool(['tools/train.py', str(config), '--work-dir',
+                       str(tmp_path / 'work')])
+    assert 'warm-up of 4 target samples per rank' in (result.stdout +
+                                                      result.stderr)
+    rows = [
+        json.loads(line) for line in next((tmp_path / 'work').glob(
+            '*/vis_data/scalars.json')).read_text().splitlines()
+    ]
+    assert [row['pl.weight'] for row in rows if 'pl.weight' in row] == [
+        0.0, 0.0, 100.0, 100.0]
+
+
 def test_st_mix_resumes_where_it_stopped(tmp_path, tiny_endosynth):
     """ST-Mix's parts in the quick start's config (with its discriminator):
     3 steps straight and 2 + 1 resumed give the same segmentor and teacher
@@ -244,6 +284,8 @@ def test_st_mix_resumes_where_it_stopped(tmp_path, tiny_endosynth):
     state, expected = end['state_dict'], reference['state_dict']
     assert int(state['class_mix.mixes']) == 3
     assert int(state['teacher.steps']) == 4  # a copy, then one per step
+    # batch 2: the labeler's count of labelled images came back too
+    assert int(state['pseudo_labeler.samples_seen']) == 6
     for key, value in expected.items():
         if key.startswith(('segmentor.', 'teacher.')):
             torch.testing.assert_close(state[key], value, rtol=0, atol=1e-6,

@@ -1,6 +1,6 @@
 """Tells the pseudo-label generator how long an epoch is (paper Algorithm 1:
 p rises once per pass over the target set, also under iteration-based
-loops)."""
+loops), and either labeler how long its warm-up is."""
 import math
 
 from mmengine.dist import get_world_size
@@ -23,9 +23,9 @@ class PseudoLabelHook(Hook):
     Args:
         warmup_ratio: Not in the paper. The share of the training schedule
             (``max_iters``) before the first pseudo labels: sets the
-            generator's ``warmup_samples`` to that many iterations' target
-            samples per rank. None keeps the generator's own (the paper:
-            one epoch).
+            labeler's ``warmup_samples`` to that many iterations' target
+            samples per rank. None keeps the labeler's own (the paper:
+            one epoch; ``ConfidencePseudoLabeler``: none).
     """
 
     priority = 'NORMAL'
@@ -53,7 +53,9 @@ class PseudoLabelHook(Hook):
                 f'pseudo labels: warm-up of {generator.warmup_samples} '
                 f'target samples per rank ({self.warmup_ratio:g} of '
                 f'{runner.max_iters} iterations)')
-        if generator.samples_per_epoch is not None:
+        if getattr(generator, 'samples_per_epoch', None) is not None or (
+                not hasattr(generator, 'samples_per_epoch')):
+            # Set by the config, or a labeler without epochs.
             return
         dataset = runner.train_dataloader.dataset
         target = getattr(dataset, 'target', None)

@@ -13,6 +13,10 @@ threshold of its own (Algorithm 1's failure on classes the model stops
 predicting). With ``weighting='pixel'`` the unsure pixels are dropped
 instead (weight 0, the confident ones 1: the hard threshold of CBST and
 FixMatch), so a region's uncertain outline never trains as either class.
+``warmup_samples`` gives every pixel weight 0 until that many target images
+have been labelled (``PseudoLabelHook(warmup_ratio=...)`` sets it from the
+schedule), so self-training starts from a model the other losses have
+trained rather than from the source model.
 """
 from typing import Optional, Tuple
 
@@ -47,6 +51,9 @@ class ConfidencePseudoLabeler(nn.Module):
             confident share (DAFormer); ``'pixel'``: a confident pixel
             weighs 1, any other 0.
         ignore_index: Label of pixels outside the image (batch padding).
+        warmup_samples: Target images (per rank) labelled with weight 0
+            before the weights count; None or 0: from the first batch. The
+            count is a buffer, so a resumed run goes on where it stopped.
     """
 
     def __init__(self,
@@ -54,8 +61,15 @@ class ConfidencePseudoLabeler(nn.Module):
                  confidence_threshold: float = 0.968,
                  use_image_labels: bool = True,
                  weighting: str = 'image',
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 warmup_samples: Optional[int] = None) -> None:
         super().__init__()
+        if warmup_samples is not None and warmup_samples < 0:
+            raise ValueError('warmup_samples must be >= 0, got '
+                             f'{warmup_samples}')
+        self.warmup_samples = warmup_samples
+        self.register_buffer('samples_seen',
+                             torch.tensor(0, dtype=torch.long))
         if not 0.0 <= confidence_threshold <= 1.0:
             raise ValueError('confidence_threshold must be in [0, 1], got '
                              f'{confidence_threshold}')
@@ -105,4 +119,8 @@ class ConfidencePseudoLabeler(nn.Module):
                 1).sum(1).clamp(min=1).float()
             weights = weight[:, None, None] * valid.float()
         labels = labels.masked_fill(~valid, self.ignore_index)
+        if self.warmup_samples and int(
+                self.samples_seen) < self.warmup_samples:
+            weights = torch.zeros_like(weights)
+        self.samples_seen += probs.shape[0]
         return labels, weights

@@ -1,0 +1,6 @@
+# ST-Mix + AL with a warm-up (not the paper): the pseudo labels weigh
+# nothing for the first half of the schedule, so self-training starts from
+# the model BL+AL's losses (and the pasted source classes) have trained,
+# whose lesion is the right size, instead of from BL's.
+_base_ = ['./st-mix-al_deeplabv3-r18tiny_1.5k.py']
+custom_hooks = [dict(type='PseudoLabelHook', warmup_ratio=0.5)]
