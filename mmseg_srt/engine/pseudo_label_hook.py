@@ -53,9 +53,9 @@ class PseudoLabelHook(Hook):
                 f'pseudo labels: warm-up of {generator.warmup_samples} '
                 f'target samples per rank ({self.warmup_ratio:g} of '
                 f'{runner.max_iters} iterations)')
-        if getattr(generator, 'samples_per_epoch', None) is not None or (
-                not hasattr(generator, 'samples_per_epoch')):
-            # Set by the config, or a labeler without epochs.
+        if not hasattr(generator, 'samples_per_epoch'):
+            return  # a labeler without epochs (ConfidencePseudoLabeler)
+        if generator.samples_per_epoch is not None:
             return
         dataset = runner.train_dataloader.dataset
         target = getattr(dataset, 'target', None)
