@@ -19,6 +19,19 @@ train_pipeline = [
     dict(type='ImageLabelsFromSegMap'),
     dict(type='PackSRTInputs')
 ]
+# The same with FDA (not in the paper): each source crop takes the
+# low-frequency amplitudes (white balance, vignetting) of a random target
+# TRAINING frame (FDAStyle, beta 0.01), before the colour augmentation.
+# FDAStyle lists its style images when built: the data must exist
+# (python tools/create_endosynth.py data/endosynth).
+train_pipeline_fda = train_pipeline[:4] + [
+    dict(
+        type='FDAStyle',
+        img_dir=data_root + '/target/images',
+        ann_file=data_root + '/target/train.txt',
+        img_suffix='.png',
+        beta=0.01)
+] + train_pipeline[4:]
 # Target training images have no masks; their image labels come from
 # target/image_labels.txt through the dataset. SuperpixelSLIC (Algorithm 2's
 # prior) segments the original image and follows the resize and flip before
