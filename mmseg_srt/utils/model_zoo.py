@@ -229,17 +229,16 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
     columns = (OrderedDict(table['Columns'])
                if table.get('Columns') else table_columns(data))
     rows = summarize(data)
+    by_title = {row['Row']: row for row in rows}
     if table.get('Rows'):
-        by_title = {row['Row']: row for row in rows}
         rows = [by_title[t] for t in table['Rows'] if t in by_title]
     baseline = None
     if table.get('Baseline'):
-        matches = [r for r in summarize(data) if r['Row'] == table['Baseline']]
-        if not matches:
+        if table['Baseline'] not in by_title:
             raise MetafileError(
                 f"table {table.get('Name', SUMMARY)!r}: Baseline "
                 f"{table['Baseline']!r} is no row with runs")
-        baseline = matches[0]['runs']
+        baseline = by_title[table['Baseline']]['runs']
     # The paper's column only where the table has a paper number.
     papers = [row.get('Paper mIoU') for row in rows]
     with_paper = any(paper is not None for paper in papers)
