@@ -13,7 +13,9 @@ stds.
 ``--runs`` prints every recorded run (seed, metrics, iterations, date,
 command) instead. ``--compare METRICS_JSON --rows NAME ...`` prints one
 run's metrics (the JSON ``tools/test.py`` writes) beside the recorded rows
-with those titles.
+with those titles. ``--overview README.md`` writes the cross-benchmark
+table of the project's README (between the ``results-table overview``
+markers) from every metafile given, one line per collection ``Overview``.
 
 Usage::
 
@@ -22,20 +24,30 @@ Usage::
     python tools/results_table.py configs/endosynth/metafile.yaml \\
         --compare work_dirs/quickstart/20261129_120000/20261129_120000.json \\
         --rows 'BL (source only)' 'BL+AL'
+    python tools/results_table.py configs/*/metafile.yaml --overview README.md
 """
 import argparse
 import json
 import os.path as osp
 import sys
 
-from mmseg_srt.utils.model_zoo import (MetafileError, compare_with_rows,
-                                       load_metafile, render_runs,
+from mmseg_srt.utils.model_zoo import (OVERVIEW, MetafileError,
+                                       compare_with_rows, load_metafile,
+                                       render_overview, render_runs,
                                        render_summary, replace_table, tables)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('metafile', help='configs/<benchmark>/metafile.yaml')
+    parser.add_argument(
+        'metafile',
+        nargs='+',
+        help='configs/<benchmark>/metafile.yaml (several with --overview)')
+    parser.add_argument(
+        '--overview',
+        metavar='README',
+        help='write the cross-benchmark table of every metafile given into '
+        'this README instead')
     parser.add_argument(
         '--readme',
         help='README to update (default: README.md beside the metafile)')
@@ -59,8 +71,46 @@ def parse_args():
     return parser.parse_args()
 
 
+def write_or_check(readme: str, text: str, updated: str, check: bool,
+                   command: str) -> None:
+    """Write ``updated`` into ``readme``, or with ``check`` exit 1 when it
+    differs from ``text``."""
+    if check:
+        if updated != text:
+            print(f'{readme} is out of date: run python tools/'
+                  f'results_table.py {command}')
+            sys.exit(1)
+        print(f'{readme} is up to date')
+        return
+    with open(readme, 'w') as f:
+        f.write(updated)
+    print(f'{readme}: tables of {command} written')
+
+
+def overview(args) -> None:
+    try:
+        metafiles = [(path, load_metafile(path)) for path in args.metafile]
+        table = render_overview(metafiles, args.overview)
+    except MetafileError as error:
+        sys.exit(str(error))
+    with open(args.overview) as f:
+        text = f.read()
+    try:
+        updated = replace_table(text, table, args.overview, OVERVIEW)
+    except ValueError as error:
+        sys.exit(str(error))
+    write_or_check(args.overview, text, updated, args.check,
+                   ' '.join(args.metafile) + f' --overview {args.overview}')
+
+
 def main():
     args = parse_args()
+    if args.overview:
+        overview(args)
+        return
+    if len(args.metafile) > 1:
+        sys.exit('one metafile at a time, or several with --overview README')
+    args.metafile = args.metafile[0]
     data = load_metafile(args.metafile)
     if args.runs:
         print(render_runs(data), end='')
@@ -87,16 +137,7 @@ def main():
             updated = replace_table(updated, rendered, readme, table['Name'])
         except ValueError as error:
             sys.exit(str(error))
-    if args.check:
-        if updated != text:
-            print(f'{readme} is out of date: run python tools/'
-                  f'results_table.py {args.metafile}')
-            sys.exit(1)
-        print(f'{readme} is up to date')
-        return
-    with open(readme, 'w') as f:
-        f.write(updated)
-    print(f'{readme}: summary table of {args.metafile} written')
+    write_or_check(readme, text, updated, args.check, args.metafile)
 
 
 if __name__ == '__main__':
