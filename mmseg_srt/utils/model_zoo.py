@@ -201,14 +201,20 @@ def pooled_std(first: Sequence[float], second: Sequence[float]) -> float:
     return math.sqrt(squares / (len(first) + len(second) - 2))
 
 
+def _miou_difference(runs: List[dict], baseline: List[dict]) -> tuple:
+    """The difference of the rows' mean mIoU and both rows' values."""
+    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
+    reference = [r['Results'][0]['Metrics']['mIoU'] for r in baseline]
+    difference = sum(values) / len(values) - sum(reference) / len(reference)
+    return difference, values, reference
+
+
 def difference_cell(runs: List[dict], baseline: List[dict],
                     min_seeds: int = 3) -> str:
     """``+d.dd (k.k sd)``: the difference of the rows' mean mIoU and its
     ratio to their pooled sample std when both rows have ``min_seeds``
     seeds; ``+d.dd (n=N)`` with the smaller seed count otherwise."""
-    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
-    reference = [r['Results'][0]['Metrics']['mIoU'] for r in baseline]
-    difference = sum(values) / len(values) - sum(reference) / len(reference)
+    difference, values, reference = _miou_difference(runs, baseline)
     seeds = min(len(values), len(reference))
     if seeds < min_seeds:
         return f'{difference:+.2f} (n={seeds})'
@@ -282,9 +288,7 @@ def _verdict(runs: List[dict], baseline: Optional[List[dict]],
     seeds; 0 otherwise."""
     if not baseline or min(len(runs), len(baseline)) < min_seeds:
         return 0
-    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
-    reference = [r['Results'][0]['Metrics']['mIoU'] for r in baseline]
-    difference = sum(values) / len(values) - sum(reference) / len(reference)
+    difference, values, reference = _miou_difference(runs, baseline)
     if abs(difference) <= 2 * pooled_std(values, reference):
         return 0
     return 1 if difference > 0 else -1
@@ -322,7 +326,10 @@ def render_overview(metafiles: Sequence[tuple], readme: str) -> str:
         for column, entries in cells.items():
             parts = []
             for entry in entries if isinstance(entries, list) else [entries]:
-                row = entry['Row'] if isinstance(entry, dict) else entry
+                row = (_require(entry, 'Row', f'{where}, Cells[{column!r}]')
+                       if isinstance(entry, dict) else entry)
+                name = entry.get('Name', row) if isinstance(entry,
+                                                            dict) else row
                 if row not in declared and row not in by_title:
                     raise MetafileError(
                         f'{where}, Cells[{column!r}]: {row!r} is no row of '
@@ -332,10 +339,7 @@ def render_overview(metafiles: Sequence[tuple], readme: str) -> str:
                 verdict = _verdict(runs, baseline) if runs else 0
                 if verdict and row != baseline_title:
                     text = f'**{text}**' if verdict > 0 else f'*{text}*'
-                if parts:
-                    text = f"{entry.get('Name', row)}: {text}" if isinstance(
-                        entry, dict) else f'{row}: {text}'
-                parts.append(text)
+                parts.append(f'{name}: {text}' if parts else text)
             rendered[column] = '; '.join(parts)
             if column not in columns:
                 columns.append(column)
