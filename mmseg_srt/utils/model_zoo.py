@@ -201,10 +201,13 @@ def pooled_std(first: Sequence[float], second: Sequence[float]) -> float:
     return math.sqrt(squares / (len(first) + len(second) - 2))
 
 
+def _mious(runs: List[dict]) -> List[float]:
+    return [r['Results'][0]['Metrics']['mIoU'] for r in runs]
+
+
 def _miou_difference(runs: List[dict], baseline: List[dict]) -> tuple:
     """The difference of the rows' mean mIoU and both rows' values."""
-    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
-    reference = [r['Results'][0]['Metrics']['mIoU'] for r in baseline]
+    values, reference = _mious(runs), _mious(baseline)
     difference = sum(values) / len(values) - sum(reference) / len(reference)
     return difference, values, reference
 
@@ -277,7 +280,7 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
 
 
 def _seeds_cell(runs: List[dict]) -> str:
-    values = [r['Results'][0]['Metrics']['mIoU'] for r in runs]
+    values = _mious(runs)
     return f'{mean_std(values)} [{len(values)}]'
 
 
