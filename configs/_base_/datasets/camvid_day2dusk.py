@@ -56,6 +56,12 @@ target_train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSRTInputs')
 ]
+# The same with the frames' label maps loaded: only for diagnostics that read
+# them on purpose (configs/camvid_day2dusk/bl-al-srt-gt-centroids_*); no
+# weakly supervised config uses it.
+target_train_pipeline_with_labels = target_train_pipeline[:1] + [
+    dict(type='LoadAnnotations')
+] + target_train_pipeline[1:]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(480, 360), keep_ratio=True),

@@ -185,6 +185,13 @@ def _with_seg_maps(data_samples: SampleList, labels: Tensor) -> SampleList:
     return samples
 
 
+def _ground_truth(batch: dict) -> Tensor:
+    """(B, H, W) label maps of a preprocessed batch (padded by the data
+    preprocessor)."""
+    return torch.stack([s.gt_sem_seg.data[0] for s in batch['data_samples']
+                        ]).to(batch['inputs'].device)
+
+
 def _image_labels(data_samples: SampleList, device
                   ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
     """(B, K) image labels and their weights (0: unknown; 1 where the
@@ -230,6 +237,13 @@ class SRTAdapter(BaseModel):
             (``num_classes`` and ``feature_channels`` from the decode head).
             Target centroids use the pseudo labels, or, without a
             pseudo-label generator (the BL+AL+SRT row), S2's argmax.
+        srt_target_labels: What labels the target pixels for the SRT
+            centroids: ``'predicted'`` (the pseudo labels or S2's argmax,
+            as above; the paper) or ``'ground_truth'``, a diagnostic that
+            breaks the weak-label setting on purpose: the target batch's
+            own label maps (its dataset must load them), to tell wrong
+            target labels from the alignment itself as the cause of a
+            loss. Only the centroids read them.
         pseudo_label_loss: Train L_S's target term on the pseudo labels;
             False keeps them for the SRT centroids only (ablation Ours-woPL).
         teacher_momentum: Make the pseudo labels (and so the SRT target
@@ -281,6 +295,7 @@ class SRTAdapter(BaseModel):
                  target_cls_loss: bool = True,
                  pseudo_labeler: OptConfigType = None,
                  srt_loss: OptConfigType = None,
+                 srt_target_labels: str = 'predicted',
                  pseudo_label_loss: bool = True,
                  teacher_momentum: Optional[float] = None,
                  class_mix: OptConfigType = None,
@@ -332,6 +347,10 @@ class SRTAdapter(BaseModel):
                     num_classes=num_classes,
                     feature_channels=head.channels,
                     ignore_index=head.ignore_index))
+        if srt_target_labels not in ('predicted', 'ground_truth'):
+            raise ValueError("srt_target_labels must be 'predicted' or "
+                             f"'ground_truth', got {srt_target_labels!r}")
+        self.srt_target_labels = srt_target_labels
         self.teacher = None
         if teacher_norm_stats not in ('running', 'batch'):
             raise ValueError("teacher_norm_stats must be 'running' or "
@@ -668,9 +687,7 @@ class SRTAdapter(BaseModel):
                      pseudo_labels: PseudoLabels) -> dict:
         """The class-mixed batch: inputs, labels and weights at the input
         size, and the target's samples (their metainfo) for the forward."""
-        source_labels = torch.stack([
-            s.gt_sem_seg.data[0] for s in source['data_samples']
-        ]).to(source['inputs'].device)
+        source_labels = _ground_truth(source)
         inputs, labels, weights, _ = self.class_mix(
             source['inputs'], source_labels, target['inputs'],
             pseudo_labels.labels, pseudo_labels.weights)
@@ -748,10 +765,16 @@ class SRTAdapter(BaseModel):
         if source_out.head.features is None:
             raise TypeError('srt_loss needs the decode head\'s pixel '
                             'features; use a BaseDecodeHead subclass')
-        source_labels = torch.stack([
-            s.gt_sem_seg.data[0] for s in source['data_samples']
-        ]).to(source['inputs'].device)
-        if target_labels is None:
+        source_labels = _ground_truth(source)
+        if self.srt_target_labels == 'ground_truth':
+            if not all('gt_sem_seg' in s for s in target['data_samples']):
+                raise ValueError(
+                    "srt_target_labels='ground_truth' needs the target "
+                    "training images' label maps: give "
+                    'train_dataloader.dataset.target a seg_map_path and '
+                    'LoadAnnotations in its pipeline')
+            target_labels = _ground_truth(target)
+        elif target_labels is None:
             inputs = target['inputs']
             height, width = inputs.shape[2:]
             target_labels = resize(
