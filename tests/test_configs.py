@@ -31,7 +31,10 @@ def test_config_builds_model(path: Path):
         assert set(cfg.param_scheduler) == wanted
         assert all(s['end'] for schedulers in cfg.param_scheduler.values()
                    for s in schedulers)
-        assert train.target.with_seg_map is False  # weak target
+        # A weak target, except in the diagnostic that reads its label
+        # maps on purpose (for the SRT centroids only).
+        assert train.target.with_seg_map is (
+            cfg.model.get('srt_target_labels') == 'ground_truth')
         labeler = cfg.model.get('pseudo_labeler')
         if labeler and labeler.type == 'PseudoLabelGenerator':
             hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
