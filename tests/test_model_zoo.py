@@ -93,6 +93,20 @@ def test_a_collection_chooses_its_columns(tmp_path):
     assert _rows(table)['Ours'][2:] == ['54.00 ± 5.29', '73.00 ± 3.61', '-']
 
 
+def test_a_table_keeps_the_spread_where_it_says(tmp_path):
+    """A table's Spread: the ± std in the columns it names only; the
+    other columns give the mean (by hand: IoUn 90, 92, 94 -> 92.00; IoUd
+    50, 52, 60 -> 54.00)."""
+    path = tmp_path / 'metafile.yaml'
+    path.write_text(HAND_WRITTEN)
+    table = dict(Name='summary',
+                 Columns={'IoUn': 'IoUn', 'IoUd': 'IoUd', 'mIoU': 'mIoU'},
+                 Spread=['mIoU'])
+    rows = _rows(render_summary(load_metafile(str(path)), table))
+    assert rows['Ours'][2:5] == ['92.00', '54.00', '73.00 ± 3.61']
+    assert rows['BL'][2:5] == ['-', '-', '60.50']
+
+
 def test_named_tables_go_between_their_markers(tmp_path):
     """A collection's Tables: the summary (plain markers) with its rows and
     the collection's columns, an ablation (its own markers) with its rows

@@ -15,7 +15,8 @@ its name. A table's ``Baseline`` (a row title, with an optional short
 ``Baseline Name``) adds a column with each row's mIoU difference to it and
 how many pooled sample standard deviations that is, the project's test of
 a claim (3 seeds on both sides; with fewer the seed count stands there
-instead). A collection's ``Overview`` (a ``Title``, an optional
+instead); its ``Spread`` (metric keys) keeps the ± std in those columns
+only, the others give the mean. A collection's ``Overview`` (a ``Title``, an optional
 ``Baseline`` row title and ``Cells``: column -> row title, or a list of them,
 each a title or a ``Row`` with a short ``Name``) gives its line in the
 cross-benchmark table of the project's README. ``tools/sweep.py``
@@ -142,11 +143,12 @@ def add_run(path: str, model: dict) -> None:
         load_metafile(path)  # what was written reads back
 
 
-def mean_std(values: Sequence[float]) -> str:
-    """``mean ± sample std`` (n - 1), or the value alone for one run."""
-    if len(values) == 1:
-        return f'{values[0]:.2f}'
+def mean_std(values: Sequence[float], spread: bool = True) -> str:
+    """``mean ± sample std`` (n - 1), or the value alone for one run;
+    the mean alone with ``spread=False``."""
     mean = sum(values) / len(values)
+    if len(values) == 1 or not spread:
+        return f'{mean:.2f}'
     std = math.sqrt(
         sum((v - mean)**2 for v in values) / (len(values) - 1))
     return f'{mean:.2f} ± {std:.2f}'
@@ -180,14 +182,19 @@ def table_columns(data: dict) -> 'OrderedDict[str, str]':
     return OrderedDict(columns) if columns else METRICS
 
 
-def _metric_cells(runs: List[dict], columns: dict) -> List[str]:
+def _metric_cells(runs: List[dict], columns: dict,
+                  spread: Optional[Sequence[str]] = None) -> List[str]:
+    """Each column's mean ± std over ``runs`` ('-' unless every run has
+    it); the mean alone for a key not in ``spread`` (None: all)."""
     cells = []
     for key in columns:
         values = [
             r['Results'][0]['Metrics'][key] for r in runs
             if key in r['Results'][0]['Metrics']
         ]
-        cells.append(mean_std(values) if len(values) == len(runs) else '-')
+        cells.append(
+            mean_std(values, spread is None or key in spread)
+            if len(values) == len(runs) else '-')
     return cells
 
 
@@ -269,7 +276,7 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
         # As mmseg's model-zoo tables: the link says "config".
         config = osp.basename(row['Config'])
         cells = [row['Row'], f'[config]({config})', seeds,
-                 *_metric_cells(runs, columns)]
+                 *_metric_cells(runs, columns, table.get('Spread'))]
         if baseline:
             cells.append('-' if row['Row'] == table['Baseline'] else
                          difference_cell(runs, baseline))
