@@ -1,6 +1,7 @@
 """tools/visualize_pseudo_labels.py, tools/tsne_features.py and
 tools/analyze_errors.py on a checkpoint trained by tools/train.py; the error
-split of tools/analyze_errors.py against a literal loop."""
+split of tools/analyze_errors.py against a literal loop; the feature-cell
+purity of tools/analyze_feature_purity.py by hand."""
 import math
 import re
 
@@ -8,7 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_srt.apis import split_errors
+import torch
+
+from mmseg_srt.apis import feature_cell_purity, split_errors
 
 from .conftest import (checkpoint_path, run_tool, write_tiny_config,
                        write_tiny_uda_config)
@@ -119,6 +122,43 @@ def test_split_errors_matches_literal_loop():
         for ring in (1, 2.5, 6):
             assert split_errors(predicted, truth, ring) == \
                 literal_error_split(predicted, truth, ring)
+
+
+def test_feature_cell_purity_hand_worked():
+    """Stride 2 on a 5x5 map (cropped to 4x4): the cells take the labels
+    at (0, 0), (0, 2), (2, 0), (2, 2) (nearest): 0, 1, 2, 0. Their blocks:
+    {0, 0, 0, 1}: 0 at 3/4; {1, 1, 1, 1}: 1; {2, 2, 2, 2}: 1; {0, 0, 0,
+    255}: 0 at 3/4 (ignored pixels are not the class)."""
+    labels = torch.tensor([[0, 0, 1, 1, 2],
+                           [0, 1, 1, 1, 2],
+                           [2, 2, 0, 0, 2],
+                           [2, 2, 0, 255, 2],
+                           [1, 1, 1, 1, 1]])
+    counts, sums = feature_cell_purity(labels, 2, 4)
+    assert counts.tolist() == [2, 1, 1, 0]
+    assert sums.tolist() == [1.5, 1.0, 1.0, 0.0]
+
+
+def test_analyze_feature_purity_tool_at_stride_one(trained):
+    """At stride 1 every cell is one pixel: each present class's cell share
+    is its pixel share and its purity 100 %."""
+    config = trained[0]
+    result = run_tool([
+        'tools/analyze_feature_purity.py', str(config), '--datasets',
+        'source', '--stride', '1'
+    ])
+    rows = [line.split() for line in result.stdout.splitlines()
+            if line.split() and line.split()[0] in ('normal', 'lesion')]
+    assert len(rows) == 2, result.stdout
+    for _, pixels, cells, purity in rows:
+        assert float(pixels) > 0 and cells == pixels and purity == '100.0'
+    result = run_tool([
+        'tools/analyze_feature_purity.py', str(config), '--datasets',
+        'source', '--stride', '8'
+    ])
+    purities = [float(line.split()[3]) for line in result.stdout.splitlines()
+                if line.split() and line.split()[0] == 'lesion']
+    assert 0 < purities[0] < 100
 
 
 def test_split_errors_size_mismatch_is_a_clear_error():

@@ -5,7 +5,8 @@ batch-norm statistics re-estimated on another dataset (as mmseg keeps its
 model loading and inference in ``mmseg.apis``)."""
 from ..models.uda.srt_adapter import batch_norm_statistics
 from .analysis import (Inference, build_dataset, class_index,
-                       config_transform, dataset_config, has_masks, infer,
+                       config_transform, dataset_config,
+                       feature_cell_purity, has_masks, infer,
                        infer_batch, load_model, masked_dataset, segmentor_of,
                        split_errors, whole_image_pipeline)
 from .norm_statistics import dataset_batches, estimate_norm_statistics
@@ -13,7 +14,7 @@ from .norm_statistics import dataset_batches, estimate_norm_statistics
 __all__ = [
     'Inference', 'batch_norm_statistics', 'build_dataset', 'class_index',
     'config_transform', 'dataset_batches', 'dataset_config',
-    'estimate_norm_statistics',
+    'estimate_norm_statistics', 'feature_cell_purity',
     'has_masks', 'infer', 'infer_batch',
     'load_model', 'masked_dataset', 'segmentor_of', 'split_errors',
     'whole_image_pipeline'

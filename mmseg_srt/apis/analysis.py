@@ -1,11 +1,12 @@
 """Model loading and whole-image inference for the tools
 (tools/inference.py, tools/visualize_pseudo_labels.py, tools/tsne_features.py,
-tools/analyze_errors.py): a trained model from a
-config and a checkpoint, a dataset of the config read with a deterministic
-pipeline, one inference pass that returns what the training step would see,
-and a class's errors split by where they lie."""
+tools/analyze_errors.py, tools/analyze_feature_purity.py): a trained model
+from a config and a checkpoint, a dataset of the config read with a
+deterministic pipeline, one inference pass that returns what the training
+step would see, a class's errors split by where they lie, and how pure a
+class's feature cells are at a stride."""
 import copy
-from typing import List, NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -18,6 +19,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import DATASETS, MODELS
 from torch import Tensor, nn
 
+from ..models.losses.srt_loss import downsample_labels
 from ..models.uda.srt_adapter import decode_head_outputs
 from ..utils.checkpoint import load_checkpoint_safely
 
@@ -207,3 +209,33 @@ def split_errors(predicted: np.ndarray, truth: np.ndarray,
         int((predicted & truth).sum()), int((~predicted & truth).sum()),
         int((false_positives & near).sum()),
         int((false_positives & ~near).sum()))
+
+
+def feature_cell_purity(labels: Tensor, stride: int, num_classes: int
+                        ) -> Tuple[Tensor, Tensor]:
+    """What a class's pixel features hold when labels meet features
+    ``stride`` times smaller, as the SRT centroids see them: the (H, W)
+    label map (cropped to a multiple of ``stride``) is downsampled by
+    nearest neighbour (as ``SRTLoss``), and each feature cell covers its
+    ``stride`` x ``stride`` block. Returns per class (K,) the number of
+    cells labelled with it and the sum over those cells of the class's
+    share of the block's pixels (ignored pixels count as other classes):
+    their ratio is the class's purity, 1 when every cell it names is all
+    that class."""
+    height = labels.shape[0] // stride * stride
+    width = labels.shape[1] // stride * stride
+    labels = labels[:height, :width].long()
+    cells = downsample_labels(labels[None], (height // stride,
+                                             width // stride))[0]
+    valid = (labels >= 0) & (labels < num_classes)
+    one_hot = F.one_hot(labels.where(valid, num_classes),
+                        num_classes + 1)[..., :num_classes]
+    shares = F.avg_pool2d(
+        one_hot.permute(2, 0, 1)[None].float(), stride)[0]  # (K, h, w)
+    counts = torch.zeros(num_classes)
+    purity_sums = torch.zeros(num_classes)
+    for k in range(num_classes):
+        named = cells == k
+        counts[k] = named.sum()
+        purity_sums[k] = shares[k][named].sum()
+    return counts, purity_sums
