@@ -48,8 +48,9 @@ def parse_args():
 
 
 def dataset_purity(dataset, stride: int, scale: float):
-    """Per class (K,): pixel count, cell count, purity sum; and the totals
-    of pixels and cells."""
+    """Per class (K,): its share of all pixels, its share of all feature
+    cells, its purity (mean share of the class in the cells it names) and
+    its cell count (0: no purity)."""
     num_classes = len(dataset.metainfo['classes'])
     pixels = torch.zeros(num_classes)
     cells = torch.zeros(num_classes)
