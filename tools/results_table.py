@@ -8,7 +8,8 @@ its seeds and the paper's number where the collection gives one. A
 collection with ``Tables`` gets one table each (``summary`` between the
 plain markers, another between markers with its name); a table's
 ``Baseline`` row adds each row's mIoU difference to it in pooled sample
-stds.
+stds; a table with a ``Page`` goes into that file (a path from the README's
+folder) between the same markers.
 ``--check`` exits 1 when the README differs from what the metafile gives.
 ``--runs`` prints every recorded run (seed, metrics, iterations, date,
 command) instead. ``--compare METRICS_JSON --rows NAME ...`` prints one
@@ -125,19 +126,40 @@ def main():
         print(table, end='')
         return
     readme = args.readme or osp.join(osp.dirname(args.metafile), 'README.md')
-    with open(readme) as f:
-        text = f.read()
-    updated = text
+    # page -> (text read, text with its tables), the README first
+    pages = {}
     for table in tables(data):
+        page = readme
+        if table.get('Page'):
+            page = osp.normpath(
+                osp.join(osp.dirname(readme) or '.', table['Page']))
+        if page not in pages:
+            if not osp.isfile(page):
+                sys.exit(f"{args.metafile}: table {table['Name']!r}: page "
+                         f'{page} not found')
+            with open(page) as f:
+                text = f.read()
+            pages[page] = [text, text]
+        folder = osp.relpath(
+            osp.dirname(osp.abspath(readme)),
+            osp.dirname(osp.abspath(page))) if page != readme else ''
         try:
-            rendered = render_summary(data, table)
+            rendered = render_summary(data, table, folder)
         except MetafileError as error:
             sys.exit(f'{args.metafile}: {error}')
         try:
-            updated = replace_table(updated, rendered, readme, table['Name'])
+            pages[page][1] = replace_table(pages[page][1], rendered, page,
+                                           table['Name'])
         except ValueError as error:
             sys.exit(str(error))
-    write_or_check(readme, text, updated, args.check, args.metafile)
+    failed = False
+    for page, (text, updated) in pages.items():
+        try:
+            write_or_check(page, text, updated, args.check, args.metafile)
+        except SystemExit:
+            failed = True
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == '__main__':

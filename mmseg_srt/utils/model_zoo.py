@@ -16,7 +16,10 @@ its name. A table's ``Baseline`` (a row title, with an optional short
 how many pooled sample standard deviations that is, the project's test of
 a claim (3 seeds on both sides; with fewer the seed count stands there
 instead); its ``Spread`` (metric keys) keeps the ± std in those columns
-only, the others give the mean. A collection's ``Overview`` (a ``Title``, an optional
+only, the others give the mean; ``Links: row`` makes each row's title the
+link to its config instead of a ``config`` column; ``Page`` (a path from
+the README's folder, e.g. ``../../docs/experiments/<benchmark>.md``) puts
+the table there instead of into the README. A collection's ``Overview`` (a ``Title``, an optional
 ``Baseline`` row title and ``Cells``: column -> row title, or a list of them,
 each a title or a ``Row`` with a short ``Name``) gives its line in the
 cross-benchmark table of the project's README. ``tools/sweep.py``
@@ -240,12 +243,21 @@ def tables(data: dict) -> List[dict]:
     return listed or [dict(Name=SUMMARY)]
 
 
-def render_summary(data: dict, table: Optional[dict] = None) -> str:
+def render_summary(data: dict,
+                   table: Optional[dict] = None,
+                   config_folder: str = '') -> str:
     """A summary table as Markdown: one row per config (and options),
     mean ± sample std over its seeds, the paper's number beside it.
     ``table`` (a ``Tables`` entry) picks the rows (titles with runs, in its
-    order) and columns; None: every row, the collection's columns."""
+    order) and columns; None: every row, the collection's columns.
+    ``config_folder``: the configs' folder seen from the page the table
+    goes into ('' for the README beside them)."""
     table = table or {}
+    links = table.get('Links', 'column')
+    if links not in ('column', 'row'):
+        raise MetafileError(
+            f"table {table.get('Name', SUMMARY)!r}: Links must be 'column' "
+            f'or \'row\', got {links!r}')
     columns = (OrderedDict(table['Columns'])
                if table.get('Columns') else table_columns(data))
     rows = summarize(data)
@@ -263,7 +275,8 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
     papers = [row.get('Paper mIoU') for row in rows]
     with_paper = any(paper is not None for paper in papers)
     versus = table.get('Baseline Name', table.get('Baseline'))
-    header = ['row', 'config', 'seeds', *columns.values()] + (
+    header = ['row'] + (['config'] if links == 'column' else []) + [
+        'seeds', *columns.values()] + (
         [f'mIoU vs {versus}'] if baseline else []) + (
             ['paper mIoU'] if with_paper else [])
     lines = [
@@ -274,9 +287,14 @@ def render_summary(data: dict, table: Optional[dict] = None) -> str:
         runs = sorted(row['runs'], key=lambda r: r['Metadata']['Seed'])
         seeds = ', '.join(str(r['Metadata']['Seed']) for r in runs)
         # As mmseg's model-zoo tables: the link says "config".
-        config = osp.basename(row['Config'])
-        cells = [row['Row'], f'[config]({config})', seeds,
-                 *_metric_cells(runs, columns, table.get('Spread'))]
+        config = osp.join(config_folder, osp.basename(row['Config']))
+        title = (f"[{row['Row']}]({config})" if links == 'row' else row['Row'])
+        cells = [title] + ([f'[config]({config})'] if links == 'column' else
+                           []) + [
+                               seeds,
+                               *_metric_cells(runs, columns,
+                                              table.get('Spread'))
+                           ]
         if baseline:
             cells.append('-' if row['Row'] == table['Baseline'] else
                          difference_cell(runs, baseline))
