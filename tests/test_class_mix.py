@@ -135,6 +135,34 @@ def test_pixel_weighting_keeps_only_confident_pixels():
         ConfidencePseudoLabeler(num_classes=3, weighting='region')
 
 
+def test_loss_weight_scales_the_pseudo_labelled_pixels_only():
+    # the known map: confident share 0.5, times 0.3 = 0.15 per pixel; in
+    # 'pixel' weighting the two sure pixels 0.3; a ClassMix of it keeps
+    # the pasted source pixels at 1 (the mask's top row pasted)
+    probs = torch.tensor([[[0.95, 0.50], [0.05, 0.30]],
+                          [[0.03, 0.40], [0.91, 0.30]],
+                          [[0.02, 0.10], [0.04, 0.40]]])[None]
+    labeler = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9, loss_weight=0.3)
+    labels, weights = labeler(probs)
+    assert labels.tolist() == [[[0, 0], [1, 2]]]
+    torch.testing.assert_close(weights, torch.full((1, 2, 2), 0.15))
+    _, weights_pixel = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9, weighting='pixel',
+        loss_weight=0.3)(probs)
+    torch.testing.assert_close(weights_pixel,
+                               torch.tensor([[[0.3, 0.], [0.3, 0.]]]))
+    source_labels = torch.tensor([[[1, 1], [0, 0]]])
+    _, mixed_labels, mixed_weights, _ = ClassMix()(
+        torch.zeros(1, 3, 2, 2), source_labels, torch.ones(1, 3, 2, 2),
+        labels, weights, source_labels == 1)
+    assert mixed_labels.tolist() == [[[1, 1], [1, 2]]]
+    torch.testing.assert_close(mixed_weights,
+                               torch.tensor([[[1., 1.], [0.15, 0.15]]]))
+    with pytest.raises(ValueError, match='loss_weight'):
+        ConfidencePseudoLabeler(num_classes=3, loss_weight=-1)
+
+
 def test_warmup_weighs_nothing_until_enough_images_were_labelled():
     # the known map twice (a batch of 2); warm-up of 3 images: the first
     # batch (0 seen before it) and the second (2 seen) weigh 0, the third

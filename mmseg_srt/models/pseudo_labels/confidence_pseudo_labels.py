@@ -16,7 +16,10 @@ FixMatch), so a region's uncertain outline never trains as either class.
 ``warmup_samples`` gives every pixel weight 0 until that many target images
 have been labelled (``PseudoLabelHook(warmup_ratio=...)`` sets it from the
 schedule), so self-training starts from a model the other losses have
-trained rather than from the source model.
+trained rather than from the source model. ``loss_weight`` scales every
+pseudo-labelled pixel's weight (the target pixels of a class-mixed image;
+its source pixels keep 1): how much self-training counts against the
+source loss, as an mmseg loss's ``loss_weight``.
 """
 from typing import Optional, Tuple
 
@@ -54,6 +57,7 @@ class ConfidencePseudoLabeler(nn.Module):
         warmup_samples: Target images (per rank) labelled with weight 0
             before the weights count; None or 0: from the first batch. The
             count is a buffer, so a resumed run goes on where it stopped.
+        loss_weight: Factor on every pixel's weight (>= 0).
     """
 
     def __init__(self,
@@ -62,8 +66,12 @@ class ConfidencePseudoLabeler(nn.Module):
                  use_image_labels: bool = True,
                  weighting: str = 'image',
                  ignore_index: int = 255,
-                 warmup_samples: Optional[int] = None) -> None:
+                 warmup_samples: Optional[int] = None,
+                 loss_weight: float = 1.0) -> None:
         super().__init__()
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
+        self.loss_weight = float(loss_weight)
         if warmup_samples is not None and warmup_samples < 0:
             raise ValueError('warmup_samples must be >= 0, got '
                              f'{warmup_samples}')
@@ -118,6 +126,7 @@ class ConfidencePseudoLabeler(nn.Module):
             weight = confident.flatten(1).sum(1).float() / valid.flatten(
                 1).sum(1).clamp(min=1).float()
             weights = weight[:, None, None] * valid.float()
+        weights = weights * self.loss_weight
         labels = labels.masked_fill(~valid, self.ignore_index)
         if self.warmup_samples and int(
                 self.samples_seen) < self.warmup_samples:
