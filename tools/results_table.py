@@ -73,19 +73,20 @@ def parse_args():
 
 
 def write_or_check(readme: str, text: str, updated: str, check: bool,
-                   command: str) -> None:
-    """Write ``updated`` into ``readme``, or with ``check`` exit 1 when it
-    differs from ``text``."""
+                   command: str) -> bool:
+    """Write ``updated`` into ``readme``, or with ``check`` say whether it
+    differs from ``text``; False when it is out of date."""
     if check:
         if updated != text:
             print(f'{readme} is out of date: run python tools/'
                   f'results_table.py {command}')
-            sys.exit(1)
+            return False
         print(f'{readme} is up to date')
-        return
+        return True
     with open(readme, 'w') as f:
         f.write(updated)
     print(f'{readme}: tables of {command} written')
+    return True
 
 
 def overview(args) -> None:
@@ -100,8 +101,10 @@ def overview(args) -> None:
         updated = replace_table(text, table, args.overview, OVERVIEW)
     except ValueError as error:
         sys.exit(str(error))
-    write_or_check(args.overview, text, updated, args.check,
-                   ' '.join(args.metafile) + f' --overview {args.overview}')
+    if not write_or_check(
+            args.overview, text, updated, args.check,
+            ' '.join(args.metafile) + f' --overview {args.overview}'):
+        sys.exit(1)
 
 
 def main():
@@ -126,7 +129,7 @@ def main():
         print(table, end='')
         return
     readme = args.readme or osp.join(osp.dirname(args.metafile), 'README.md')
-    # page -> (text read, text with its tables), the README first
+    # page -> [text read, text with its tables written in]
     pages = {}
     for table in tables(data):
         page = readme
@@ -152,13 +155,11 @@ def main():
                                            table['Name'])
         except ValueError as error:
             sys.exit(str(error))
-    failed = False
-    for page, (text, updated) in pages.items():
-        try:
-            write_or_check(page, text, updated, args.check, args.metafile)
-        except SystemExit:
-            failed = True
-    if failed:
+    results = [
+        write_or_check(page, text, updated, args.check, args.metafile)
+        for page, (text, updated) in pages.items()
+    ]
+    if not all(results):
         sys.exit(1)
 
 
