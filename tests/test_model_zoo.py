@@ -495,6 +495,17 @@ def test_a_run_with_options_gets_its_own_name(tmp_path):
                     ['model.srt_loss.loss_weight=1.0'])
     assert plain.name == 'srt_deeplabv3-r18tiny_1.5k_seed0'
     assert mu1.name == 'srt_deeplabv3-r18tiny_1.5k_loss_weight-1.0_seed0'
+    # nor does it share the work dir (issue seen: the run with options found
+    # the plain run's final checkpoint, skipped training and recorded its
+    # result under the options' name)
+    assert plain.work_dir == str(
+        tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0')
+    assert mu1.work_dir == str(
+        tmp_path / 'srt_deeplabv3-r18tiny_1.5k_loss_weight-1.0' / 'seed0')
+    (tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0').mkdir(parents=True)
+    (tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0' /
+     'iter_1500.pth').write_bytes(b'')
+    assert (plain.state, mu1.state) == ('trained', 'new')
 
     def model(name, options=None):
         metadata = {'Seed': 0, 'Training Data': ['x']}

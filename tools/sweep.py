@@ -104,13 +104,14 @@ class Run:
         self.config, self.seed, self.threads = config, seed, threads
         self.cfg_options = cfg_options
         self.resources = resources or f'CPU, {threads} thread(s)'
-        self.name = '_'.join([
+        variant = '_'.join([
             osp.splitext(osp.basename(config))[0],
-            *map(option_slug, cfg_options), f'seed{seed}'
+            *map(option_slug, cfg_options)
         ])
-        self.work_dir = osp.join(work_root,
-                                 osp.splitext(osp.basename(config))[0],
-                                 f'seed{seed}')
+        self.name = f'{variant}_seed{seed}'
+        # the options are part of the work dir too: a run with them must
+        # never find (and call its own) the checkpoint of the run without
+        self.work_dir = osp.join(work_root, variant, f'seed{seed}')
         self.cfg = Config.fromfile(config)
         self.cfg.merge_from_dict(parse_cfg_options(cfg_options))
         self.max_iters = int(self.cfg.train_cfg.max_iters)
