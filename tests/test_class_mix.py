@@ -1,5 +1,5 @@
-"""ST-Mix's parts (not in the paper): ClassMix (DACS) on hand-worked 4x4
-images, the confidence-weighted pseudo labels (DAFormer) on a hand-worked
+"""ST-Mix's parts (not in the paper): ClassMix (DACS) and CutMix on
+hand-worked 4x4 images, the confidence-weighted pseudo labels (DAFormer) on a hand-worked
 probability map, and SRTAdapter's class-mix step against a literal
 computation of its loss."""
 import copy
@@ -13,7 +13,7 @@ from mmengine.config import ConfigDict
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
 
-from mmseg_srt.models import ClassMix, ConfidencePseudoLabeler
+from mmseg_srt.models import ClassMix, ConfidencePseudoLabeler, CutMix
 
 from mmseg_srt.utils import load_checkpoint_safely
 
@@ -80,6 +80,45 @@ def test_class_mix_rejects_images_of_two_sizes():
     with pytest.raises(ValueError, match='one size'):
         ClassMix()(torch.zeros(1, 3, 4, 4), torch.zeros(1, 4, 4).long(),
                    torch.zeros(1, 3, 4, 6), torch.zeros(1, 4, 6).long())
+
+
+def test_cut_mix_pastes_a_box_never_void():
+    # a 4x4 map, void at the bottom right; area 0.25: a 2x2 box, one of the
+    # 9 places a 2x2 box has in a 4x4 image, less the void pixel
+    labels = torch.tensor([[[0, 0, 1, 1],
+                            [0, 0, 1, 1],
+                            [2, 2, 1, 1],
+                            [2, 2, 1, 255]]])
+    boxes = []
+    for top, left in itertools.product(range(3), range(3)):
+        box = torch.zeros(4, 4, dtype=torch.bool)
+        box[top:top + 2, left:left + 2] = True
+        boxes.append(box & (labels[0] != 255))
+    cut_mix, twin = CutMix(area_ratio=0.25, seed=0), CutMix(0.25, seed=0)
+    drawn = set()
+    for _ in range(40):
+        mask = cut_mix.masks(labels)[0]
+        place = [i for i, box in enumerate(boxes) if torch.equal(mask, box)]
+        assert len(place) == 1
+        drawn.add(place[0])
+        assert torch.equal(twin.masks(labels)[0], mask)  # seeded draws
+    assert len(drawn) > 3 and int(cut_mix.mixes) == 40
+    # 4x6 at area 0.5: sides round(0.707 * 4) = 3 and round(0.707 * 6) = 4,
+    # 12 of 24 pixels; one box per image of the batch
+    masks = CutMix(seed=1).masks(torch.zeros(2, 4, 6, dtype=torch.long))
+    assert masks.sum((1, 2)).tolist() == [12, 12]
+    rows, cols = masks[0].any(1), masks[0].any(0)
+    assert int(rows.sum()) == 3 and int(cols.sum()) == 4
+    # the mix itself is ClassMix's: the box's source pixels, weight 1
+    source = torch.arange(16.).reshape(1, 1, 4, 4).repeat(1, 3, 1, 1)
+    inputs, mixed, weights, masks = CutMix(area_ratio=0.25, seed=0)(
+        source, labels, -torch.ones(1, 3, 4, 4), torch.full((1, 4, 4), 7),
+        torch.full((1, 4, 4), 0.5))
+    assert torch.equal(inputs[0, 0] >= 0, masks[0])
+    assert torch.equal(mixed[0], torch.where(masks[0], labels[0], 7))
+    assert torch.equal(weights[0] == 1, masks[0])
+    with pytest.raises(ValueError, match='area_ratio'):
+        CutMix(area_ratio=0)
 
 
 def test_confidence_weight_of_a_known_map():
@@ -182,6 +221,23 @@ def test_warmup_weighs_nothing_until_enough_images_were_labelled():
         ConfidencePseudoLabeler(num_classes=3, warmup_samples=-1)
 
 
+def _teacher_labels(initial, target, threshold=0.4):
+    """The teacher (a copy of the segmentor) on the clean target with its
+    batch statistics, class 0 absent from the image labels: argmax labels,
+    each image's share of pixels at >= threshold as every pixel's weight."""
+    teacher = copy.deepcopy(initial).train()
+    logits = teacher.decode_head(teacher.extract_feat(target['inputs']))
+    probs = F.interpolate(
+        logits, size=target['inputs'].shape[2:], mode='bilinear',
+        align_corners=False).softmax(1)
+    probs[:, 0] = 0
+    probs = probs / probs.sum(1, keepdim=True)
+    confidence, labels = probs.max(1)
+    weights = (confidence >= threshold).float().mean(
+        (1, 2))[:, None, None].expand_as(confidence)
+    return labels, weights
+
+
 def _literal_mix_loss(segmentor, inputs, labels, weights):
     """Weighted cross-entropy of the segmentor in training mode, averaged
     over every pixel (mmseg's CrossEntropyLoss, avg_non_ignore off)."""
@@ -221,19 +277,7 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
             labels = torch.ones(2, *inputs.shape[2:], dtype=torch.long)
             weights = torch.ones(labels.shape)
         else:
-            # the teacher (a copy of the segmentor) on the clean target with
-            # its batch statistics; class 0 is absent from the image labels
-            teacher = copy.deepcopy(initial).train()
-            logits = teacher.decode_head(teacher.extract_feat(
-                target['inputs']))
-            probs = F.interpolate(
-                logits, size=target['inputs'].shape[2:], mode='bilinear',
-                align_corners=False).softmax(1)
-            probs[:, 0] = 0
-            probs = probs / probs.sum(1, keepdim=True)
-            confidence, labels = probs.max(1)
-            weights = (confidence >= 0.4).float().mean(
-                (1, 2))[:, None, None].expand_as(confidence)
+            labels, weights = _teacher_labels(initial, target)
             inputs = target['inputs']
     student = copy.deepcopy(initial).train()
     student.decode_head(student.extract_feat(source['inputs']))  # as the step
@@ -249,6 +293,46 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
     if pasted == 'none':
         assert float(log['pl.weight']) == pytest.approx(
             float(weights[:, 0, 0].mean()) * 100, rel=1e-5)
+
+
+def test_adapter_trains_on_a_cut_mix():
+    """CutMix from a config in SRTAdapter: the step's mixed loss is that of
+    the box (drawn by a CutMix of the same seed) pasted by hand."""
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
+        class_mix=dict(type='CutMix', area_ratio=0.25, seed=5),
+        teacher_momentum=0.5,
+        teacher_norm_stats='batch')
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]))
+    initial = copy.deepcopy(adapter.segmentor)
+    source = initial.data_preprocessor(copy.deepcopy(data['source']), True)
+    target = initial.data_preprocessor(copy.deepcopy(data['target']), True)
+    source_labels = torch.stack([
+        sample.gt_sem_seg.data[0] for sample in source['data_samples']
+    ]).long()
+    masks = CutMix(area_ratio=0.25, seed=5).masks(source_labels)
+    assert 0 < int(masks.sum()) < masks.numel()
+    with torch.no_grad():
+        labels, weights = _teacher_labels(initial, target)
+        inputs = torch.where(masks[:, None], source['inputs'],
+                             target['inputs'])
+        labels = torch.where(masks, source_labels, labels)
+        weights = torch.where(masks, torch.ones_like(weights), weights)
+    student = copy.deepcopy(initial).train()
+    student.decode_head(student.extract_feat(source['inputs']))  # as the step
+    expected = _literal_mix_loss(student, inputs, labels, weights)
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    assert float(log['mix.decode.loss_ce']) == pytest.approx(
+        float(expected), rel=1e-4)
 
 
 def test_class_mix_needs_a_teacher_and_the_pseudo_label_term():

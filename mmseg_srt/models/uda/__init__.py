@@ -1,4 +1,4 @@
-from .class_mix import ClassMix
+from .class_mix import ClassMix, CutMix
 from .srt_adapter import SRTAdapter, decode_head_outputs
 
-__all__ = ['ClassMix', 'SRTAdapter', 'decode_head_outputs']
+__all__ = ['ClassMix', 'CutMix', 'SRTAdapter', 'decode_head_outputs']
