@@ -238,6 +238,22 @@ def _teacher_labels(initial, target, threshold=0.4):
     return labels, weights
 
 
+def _step_against_literal(adapter, data, initial, source, inputs, labels,
+                          weights):
+    """One training step of the adapter, and the literal mixed loss of the
+    initial segmentor on (inputs, labels, weights), its batch norms having
+    seen the source batch first as in the step."""
+    student = copy.deepcopy(initial).train()
+    student.decode_head(student.extract_feat(source['inputs']))
+    expected = _literal_mix_loss(student, inputs, labels, weights)
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    return expected, log
+
+
 def _literal_mix_loss(segmentor, inputs, labels, weights):
     """Weighted cross-entropy of the segmentor in training mode, averaged
     over every pixel (mmseg's CrossEntropyLoss, avg_non_ignore off)."""
@@ -279,14 +295,8 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
         else:
             labels, weights = _teacher_labels(initial, target)
             inputs = target['inputs']
-    student = copy.deepcopy(initial).train()
-    student.decode_head(student.extract_feat(source['inputs']))  # as the step
-    expected = _literal_mix_loss(student, inputs, labels, weights)
-    log = adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    expected, log = _step_against_literal(adapter, data, initial, source,
+                                          inputs, labels, weights)
     assert not any(key.startswith('tgt.') for key in log)
     assert float(log['mix.decode.loss_ce']) == pytest.approx(
         float(expected), rel=1e-4)
@@ -323,14 +333,8 @@ def test_adapter_trains_on_a_cut_mix():
                              target['inputs'])
         labels = torch.where(masks, source_labels, labels)
         weights = torch.where(masks, torch.ones_like(weights), weights)
-    student = copy.deepcopy(initial).train()
-    student.decode_head(student.extract_feat(source['inputs']))  # as the step
-    expected = _literal_mix_loss(student, inputs, labels, weights)
-    log = adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    expected, log = _step_against_literal(adapter, data, initial, source,
+                                          inputs, labels, weights)
     assert float(log['mix.decode.loss_ce']) == pytest.approx(
         float(expected), rel=1e-4)
 
