@@ -1,7 +1,7 @@
 """ST-Mix's parts (not in the paper): ClassMix (DACS) and CutMix on
-hand-worked 4x4 images, the confidence-weighted pseudo labels (DAFormer) on a hand-worked
-probability map, and SRTAdapter's class-mix step against a literal
-computation of its loss."""
+hand-worked 4x4 images, the confidence-weighted pseudo labels (DAFormer) on
+a hand-worked probability map, and SRTAdapter's class-mix step against a
+literal computation of its loss."""
 import copy
 import itertools
 import json

@@ -137,7 +137,7 @@ class CutMix(ClassMix):
         box_w = min(width, max(1, round(side * width)))
         masks = torch.zeros_like(source_labels, dtype=torch.bool)
         for i in range(len(source_labels)):
-            top = int(torch.randint(height - box_h + 1, (), generator=generator))
-            left = int(torch.randint(width - box_w + 1, (), generator=generator))
+            top, left = (int(torch.randint(free + 1, (), generator=generator))
+                         for free in (height - box_h, width - box_w))
             masks[i, top:top + box_h, left:left + box_w] = True
         return masks & (source_labels != self.ignore_index)
