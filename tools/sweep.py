@@ -1,8 +1,8 @@
 """Train and test a list of configs x seeds as parallel jobs, recording each
 finished run in a benchmark's ``metafile.yaml``.
 
-Each (config, seed) trains in ``WORK_ROOT/<config name>/seed<seed>`` (with
-``--cfg-options``: ``<config name>_<key-value ...>``, its own) with
+Each (config, seed) trains in ``WORK_ROOT/<config name>/seed<seed>`` (a run
+with ``--cfg-options`` in ``<config name>_<key-value>...`` instead) with
 ``tools/train.py CONFIG --cfg-options randomness.seed=SEED``, then
 ``tools/test.py`` scores its last checkpoint, and the run (config, seed,
 training data, iterations, metrics, command, date) is appended to the

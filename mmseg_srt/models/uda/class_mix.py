@@ -38,12 +38,18 @@ class ClassMix(nn.Module):
         self.seed = torch.initial_seed() if seed is None else seed
         self.register_buffer('mixes', torch.zeros((), dtype=torch.long))
 
-    def masks(self, source_labels: Tensor) -> Tensor:
-        """(B, H, W) bool, True on the pixels of ceil(n / 2) of the n
-        classes of each source label map (a new draw at every call)."""
+    def next_generator(self) -> torch.Generator:
+        """The generator of the next mix's draws, seeded by the run's seed
+        and the number of mixes made so far (which it counts up)."""
         generator = torch.Generator().manual_seed(
             (self.seed + 1_000_003 * int(self.mixes)) % 2**63)
         self.mixes += 1
+        return generator
+
+    def masks(self, source_labels: Tensor) -> Tensor:
+        """(B, H, W) bool, True on the pixels of ceil(n / 2) of the n
+        classes of each source label map (a new draw at every call)."""
+        generator = self.next_generator()
         masks = torch.zeros_like(source_labels, dtype=torch.bool)
         for i, labels in enumerate(source_labels):
             classes = labels.unique()
@@ -128,9 +134,7 @@ class CutMix(ClassMix):
     def masks(self, source_labels: Tensor) -> Tensor:
         """(B, H, W) bool, True inside each image's box (a new draw at
         every call) where the source label is not void."""
-        generator = torch.Generator().manual_seed(
-            (self.seed + 1_000_003 * int(self.mixes)) % 2**63)
-        self.mixes += 1
+        generator = self.next_generator()
         height, width = source_labels.shape[1:]
         side = self.area_ratio**0.5
         box_h = min(height, max(1, round(side * height)))
