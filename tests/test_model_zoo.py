@@ -528,6 +528,33 @@ def test_a_run_with_options_gets_its_own_name(tmp_path):
     assert len(load_metafile(str(metafile))['Models']) == 2
 
 
+def test_seed_in_an_option_is_each_runs_own(tmp_path):
+    """'{seed}' in an option's value starts each seed from the same seed's
+    earlier run (a second stage): seeds 1 and 2 train and test from their
+    own checkpoints, share one name and record the option as given (one
+    table row)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('sweep_tool',
+                                                  REPO / 'tools/sweep.py')
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    config = str(REPO / 'configs/endosynth/st-mix_deeplabv3-r18tiny_1.5k.py')
+    option = 'load_from=w/bl-al/seed{seed}/iter_1500.pth'
+    runs = [sweep.Run(config, seed, str(tmp_path), 1, [option])
+            for seed in (1, 2)]
+    for seed, run in zip((1, 2), runs):
+        checkpoint = f'load_from=w/bl-al/seed{seed}/iter_1500.pth'
+        assert run.cfg.load_from == f'w/bl-al/seed{seed}/iter_1500.pth'
+        assert run.train_command(False)[-1] == checkpoint
+        assert run.test_command()[-1] == checkpoint
+        assert run.name.endswith(f'_seed{seed}')
+        record = run.record({'mIoU': 1.0}, 'c')
+        assert record['Metadata']['Cfg Options'] == option
+        assert checkpoint in record['Command']
+    assert runs[0].name[:-1] == runs[1].name[:-1]
+    assert Path(runs[0].work_dir).parent == Path(runs[1].work_dir).parent
+
+
 def test_quickstart_prints_its_run_beside_the_recorded_rows(tmp_path):
     """The main job (cut to 2 iterations) ends with its own metrics beside
     the recorded rows, which it reads from the metafile: in a copy whose

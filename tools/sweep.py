@@ -16,6 +16,9 @@ finished is only tested. It prints each run's start and end, every
 ``--report-every`` seconds the iteration each running job has reached, and
 what is left.
 
+``{seed}`` in an option's value is the run's seed: a second stage starts
+each seed from the same seed's first (``load_from=.../seed{seed}/...``).
+
 Usage::
 
     python tools/sweep.py configs/kvasir2colondb/source-only_*.py \\
@@ -81,8 +84,10 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         metavar='KEY=VALUE',
                         help='overrides for every run, recorded with it (a '
-                        'run with options is a table row of its own; give '
-                        'it its own --work-root)')
+                        'run with options is a table row of its own); '
+                        '{seed} in a value is the run\'s seed, e.g. '
+                        'load_from=W/seed{seed}/iter_1500.pth starts each '
+                        'seed from the same seed\'s earlier run')
     parser.add_argument(
         '--training-resources',
         help="recorded as the runs' Training Resources (default: 'CPU, "
@@ -103,7 +108,11 @@ class Run:
                  cfg_options: List[str],
                  resources: Optional[str] = None) -> None:
         self.config, self.seed, self.threads = config, seed, threads
+        # recorded and named as given; run with each '{seed}' filled in
         self.cfg_options = cfg_options
+        self.run_options = [
+            option.replace('{seed}', str(seed)) for option in cfg_options
+        ]
         self.resources = resources or f'CPU, {threads} thread(s)'
         variant = '_'.join([
             osp.splitext(osp.basename(config))[0],
@@ -114,7 +123,7 @@ class Run:
         # never find (and call its own) the checkpoint of the run without
         self.work_dir = osp.join(work_root, variant, f'seed{seed}')
         self.cfg = Config.fromfile(config)
-        self.cfg.merge_from_dict(parse_cfg_options(cfg_options))
+        self.cfg.merge_from_dict(parse_cfg_options(self.run_options))
         self.max_iters = int(self.cfg.train_cfg.max_iters)
         self.final_checkpoint = osp.join(self.work_dir,
                                          f'iter_{self.max_iters}.pth')
@@ -133,7 +142,7 @@ class Run:
         command = [
             'python', 'tools/train.py', self.config, '--work-dir',
             self.work_dir, '--cfg-options', f'randomness.seed={self.seed}',
-            *self.cfg_options
+            *self.run_options
         ]
         return command + (['--resume'] if resume else [])
 
@@ -143,8 +152,8 @@ class Run:
             '--work-dir',
             osp.join(self.work_dir, 'test')
         ]
-        return command + (['--cfg-options', *self.cfg_options]
-                          if self.cfg_options else [])
+        return command + (['--cfg-options', *self.run_options]
+                          if self.run_options else [])
 
     def progress(self) -> str:
         """The last training iteration in the log, e.g. '1250/2000'."""
