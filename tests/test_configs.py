@@ -44,6 +44,11 @@ def test_config_builds_model(path: Path):
             # image (SuperpixelSLIC's placement rule).
             assert steps.index('RandomFlip') < steps.index(
                 'SuperpixelSLIC') < steps.index('RandomCrop')
+        if cfg.model.get('mix_transform'):
+            # mmseg loads BGR, the segmentor's preprocessor converts: the
+            # jitter must read RGB
+            assert cfg.model.segmentor.data_preprocessor.bgr_to_rgb
+            assert model.mix_transform.channel_order == 'rgb'
         datasets += [train.source, train.target]
     elif train.type == 'ConcatDataset':
         datasets += train.datasets

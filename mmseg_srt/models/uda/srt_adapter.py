@@ -19,7 +19,8 @@ Options beyond the paper reshape step 2 (each documented in the class):
 an EMA teacher makes the pseudo labels; with ``class_mix`` (DACS) the
 teacher labels the clean target first and the pseudo-label term trains on
 source classes pasted into the target images instead of on the target
-itself; ``weak_label_loss`` adds a term between S2's target logits and the
+itself, and ``mix_transform`` jitters and blurs that mixed batch;
+``weak_label_loss`` adds a term between S2's target logits and the
 image labels.
 
 Each update runs in its own ``optim_wrapper[name].optim_context`` and
@@ -262,6 +263,13 @@ class SRTAdapter(BaseModel):
             pseudo labels of the clean target image elsewhere, instead of on
             the target images themselves. Needs a pseudo_labeler and a
             teacher.
+        mix_transform: Config of a transform of the mixed batch's images
+            before the student sees them, e.g.
+            ``dict(type='ColorJitterBlur')`` (DACS' and DAFormer's strong
+            augmentation; not in the paper): the teacher labels the clean
+            target, the student learns those labels on jittered, blurred
+            pixels. Its ``mean``, ``std`` and ``channel_order`` default to
+            the segmentor's data preprocessor's. Needs class_mix.
         weak_label_loss: Config of a loss between S2's target logits and
             the target's image labels, e.g.
             ``dict(type='ImageLabelPoolingLoss')`` (Paul et al. 2020; not in
@@ -299,6 +307,7 @@ class SRTAdapter(BaseModel):
                  pseudo_label_loss: bool = True,
                  teacher_momentum: Optional[float] = None,
                  class_mix: OptConfigType = None,
+                 mix_transform: OptConfigType = None,
                  weak_label_loss: OptConfigType = None,
                  teacher_norm_stats: str = 'running',
                  discriminator_input: str = 'input',
@@ -379,6 +388,26 @@ class SRTAdapter(BaseModel):
                                  'pseudo_label_loss=True')
             self.class_mix = MODELS.build(
                 class_mix, default_args=dict(ignore_index=head.ignore_index))
+        self.mix_transform = None
+        if mix_transform is not None:
+            if self.class_mix is None:
+                raise ValueError('mix_transform changes the mixed batch: it '
+                                 'needs class_mix')
+            # Unnormalised inputs are 0-255; channels are RGB where the
+            # preprocessor converts them (bgr_to_rgb, mmseg's usual), else
+            # as loaded (BGR).
+            preprocessor = self.segmentor.data_preprocessor
+            normalised = getattr(preprocessor, '_enable_normalize', False)
+            self.mix_transform = MODELS.build(
+                mix_transform,
+                default_args=dict(
+                    mean=preprocessor.mean.flatten().tolist()
+                    if normalised else [0.0] * 3,
+                    std=preprocessor.std.flatten().tolist()
+                    if normalised else [1.0] * 3,
+                    channel_order='rgb' if getattr(
+                        preprocessor, 'channel_conversion', False) else
+                    'bgr'))
         self.weak_label_loss = None
         if weak_label_loss is not None:
             self.weak_label_loss = MODELS.build(weak_label_loss)
@@ -691,6 +720,8 @@ class SRTAdapter(BaseModel):
         inputs, labels, weights, _ = self.class_mix(
             source['inputs'], source_labels, target['inputs'],
             pseudo_labels.labels, pseudo_labels.weights)
+        if self.mix_transform is not None:
+            inputs = self.mix_transform(inputs)
         return dict(
             inputs=inputs,
             data_samples=target['data_samples'],
