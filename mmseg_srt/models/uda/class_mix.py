@@ -19,6 +19,13 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 
+def seeded_generator(seed: int, count: int) -> torch.Generator:
+    """A CPU generator for the ``count``-th draw of a run seeded ``seed``:
+    a resumed run that restores ``count`` draws what the uninterrupted one
+    would have."""
+    return torch.Generator().manual_seed((seed + 1_000_003 * count) % 2**63)
+
+
 @MODELS.register_module()
 class ClassMix(nn.Module):
     """Masks from source labels and the mixed batch.
@@ -41,8 +48,7 @@ class ClassMix(nn.Module):
     def next_generator(self) -> torch.Generator:
         """The generator of the next mix's draws, seeded by the run's seed
         and the number of mixes made so far (which it counts up)."""
-        generator = torch.Generator().manual_seed(
-            (self.seed + 1_000_003 * int(self.mixes)) % 2**63)
+        generator = seeded_generator(self.seed, int(self.mixes))
         self.mixes += 1
         return generator
 

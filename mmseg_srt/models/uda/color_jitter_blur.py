@@ -27,6 +27,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+from .class_mix import seeded_generator
+
 # RGB -> YIQ (FCC NTSC).
 _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                             [0.596, -0.274, -0.322],
@@ -34,13 +36,6 @@ _RGB_TO_YIQ = torch.tensor([[0.299, 0.587, 0.114],
                            dtype=torch.float64)
 _GREY = torch.tensor([0.299, 0.587, 0.114],
                      dtype=torch.float64)  # ITU-R 601 luma
-
-
-def seeded_generator(seed: int, count: int) -> torch.Generator:
-    """A CPU generator for the ``count``-th draw of a run seeded ``seed``:
-    a resumed run that restores ``count`` draws what the uninterrupted one
-    would have."""
-    return torch.Generator().manual_seed((seed + 1_000_003 * count) % 2**63)
 
 
 def color_jitter(images: Tensor, brightness: float, contrast: float,
