@@ -17,6 +17,9 @@
 #   - the segmentor trains on source images of which half the classes are
 #     pasted into those target images (ClassMix, DACS), never on the clean
 #     target alone.
+# Not in it, measured on top of it (each benchmark's README): colour jitter
+# and blur of the mixed images (model.mix_transform=dict(type=
+# 'ColorJitterBlur'), DACS), FDA, rare-class sampling, the pooling loss, D.
 pseudo_labeler = dict(
     type='ConfidencePseudoLabeler',
     confidence_threshold=0.968,
