@@ -238,6 +238,21 @@ def _teacher_labels(initial, target, threshold=0.4):
     return labels, weights
 
 
+def build_mix_adapter(class_mix=dict(type='ClassMix'), **kwargs):
+    """The tiny adapter trained on the mixed batch alone: no D, no S1 loss
+    on the target, the teacher's labels at threshold 0.4 (as
+    :func:`_teacher_labels`) on its batch statistics."""
+    return build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        pseudo_labeler=dict(
+            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
+        class_mix=class_mix,
+        teacher_momentum=0.5,
+        teacher_norm_stats='batch',
+        **kwargs)
+
+
 def _step_against_literal(adapter, data, initial, source, inputs, labels,
                           weights):
     """One training step of the adapter, and the literal mixed loss of the
@@ -270,14 +285,7 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
     """A source labelled with one class pastes everything (the mixed image
     is the source with its labels, weight 1); one labelled void pastes
     nothing (the target with the teacher's labels and weights)."""
-    adapter = build_adapter(
-        discriminator=False,
-        target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
-        class_mix=dict(type='ClassMix'),
-        teacher_momentum=0.5,
-        teacher_norm_stats='batch')
+    adapter = build_mix_adapter()
     assert not adapter.student_sees_target
     data = dict(
         source=batch(1, image_labels=[0, 1]),
@@ -308,14 +316,8 @@ def test_adapter_trains_on_the_mixed_batch(pasted):
 def test_adapter_trains_on_a_cut_mix():
     """CutMix from a config in SRTAdapter: the step's mixed loss is that of
     the box (drawn by a CutMix of the same seed) pasted by hand."""
-    adapter = build_adapter(
-        discriminator=False,
-        target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
-        class_mix=dict(type='CutMix', area_ratio=0.25, seed=5),
-        teacher_momentum=0.5,
-        teacher_norm_stats='batch')
+    adapter = build_mix_adapter(
+        class_mix=dict(type='CutMix', area_ratio=0.25, seed=5))
     data = dict(
         source=batch(1, image_labels=[0, 1]),
         target=batch(2, pixel_labels=False, image_labels=[1, 2]))

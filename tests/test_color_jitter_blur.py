@@ -15,7 +15,7 @@ from mmseg_srt.models.uda.color_jitter_blur import (blur_kernel_size,
                                                     color_jitter,
                                                     gaussian_blur)
 
-from .test_class_mix import _step_against_literal
+from .test_class_mix import _step_against_literal, build_mix_adapter
 from .test_srt_adapter import batch, build_adapter
 
 MEAN, STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)
@@ -154,15 +154,7 @@ def test_adapter_trains_on_the_jittered_mixed_batch():
     mean, std and channel order), labelled with the source labels."""
     transform = dict(type='ColorJitterBlur', jitter_prob=1, blur_prob=1,
                      jitter_strength=0.5, seed=4)
-    adapter = build_adapter(
-        discriminator=False,
-        target_cls_loss=False,
-        pseudo_labeler=dict(
-            type='ConfidencePseudoLabeler', confidence_threshold=0.4),
-        class_mix=dict(type='ClassMix'),
-        mix_transform=transform,
-        teacher_momentum=0.5,
-        teacher_norm_stats='batch')
+    adapter = build_mix_adapter(mix_transform=transform)
     # the tiny segmentor's preprocessor: mean 0, std 255, no bgr_to_rgb
     # (channels as loaded: BGR)
     assert adapter.mix_transform.channel_order == 'bgr'
