@@ -366,6 +366,25 @@ def test_compare_predictions_figure(trained):
         assert not np.array_equal(cells[0], cells[2])
 
 
+def test_compare_predictions_missing_checkpoint(trained, tmp_path):
+    """A checkpoint path that is not a file ends the tool with one line
+    naming it, before any model or dataset is built."""
+    config, checkpoint, _ = trained
+    gone = tmp_path / 'iter_9999.pth'
+    result = run_tool([
+        'tools/compare_predictions.py',
+        str(config),
+        str(checkpoint),
+        str(gone), '--out',
+        str(tmp_path / 'x.png')
+    ],
+                      expect_ok=False)
+    assert result.returncode != 0
+    assert f'checkpoint not found: {gone}' in result.stderr
+    assert 'Traceback' not in result.stderr
+    assert not (tmp_path / 'x.png').exists()
+
+
 def _norm_input_statistics(model, batches):
     """Literal AdaBN: each batch norm's input, with every batch norm
     normalising by the batch's own statistics (and tracking none), per

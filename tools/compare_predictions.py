@@ -114,6 +114,9 @@ def main():
     if len(names) != len(args.checkpoints):
         raise SystemExit(f'--names gives {len(names)} names for '
                          f'{len(args.checkpoints)} checkpoints')
+    missing = [c for c in args.checkpoints if not osp.isfile(c)]
+    if missing:
+        raise SystemExit(f'checkpoint not found: {", ".join(missing)}')
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
