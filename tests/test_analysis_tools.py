@@ -366,23 +366,45 @@ def test_compare_predictions_figure(trained):
         assert not np.array_equal(cells[0], cells[2])
 
 
-def test_compare_predictions_missing_checkpoint(trained, tmp_path):
-    """A checkpoint path that is not a file ends the tool with one line
-    naming it, before any model or dataset is built."""
-    config, checkpoint, _ = trained
+# Every tool that reads checkpoints, with the arguments that follow them
+# (outputs under OUT); a multi-checkpoint tool gets a real checkpoint first.
+CHECKPOINT_TOOLS = {
+    'compare_predictions': (True, ['--out', 'OUT/x.png']),
+    'analyze_errors': (True, ['--out', 'OUT/x.png']),
+    'analyze_norm_stats': (True, []),
+    'visualize_pseudo_labels': (True, ['--out', 'OUT/x.png']),
+    'test': (False, ['--work-dir', 'OUT/work']),
+    'adapt_norm_stats': (False, ['--out', 'OUT/x.pth']),
+    'export_segmentor': (False, ['--out', 'OUT/x.pth']),
+    'inference': (False, ['IMAGES', '--out-dir', 'OUT/pred']),  # folder
+    'tsne_features': (False, ['--out', 'OUT/x.png']),
+}
+
+
+@pytest.mark.parametrize('tool', sorted(CHECKPOINT_TOOLS))
+def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path):
+    """A checkpoint path that is not a file ends every checkpoint-reading
+    tool with one line naming it, before anything is built, computed or
+    written (a multi-checkpoint tool does not first spend a pass on the
+    checkpoints that exist)."""
+    config, checkpoint, folder = trained
+    several, rest = CHECKPOINT_TOOLS[tool]
     gone = tmp_path / 'iter_9999.pth'
-    result = run_tool([
-        'tools/compare_predictions.py',
-        str(config),
-        str(checkpoint),
-        str(gone), '--out',
-        str(tmp_path / 'x.png')
-    ],
+    out = tmp_path / 'out'
+    rest = [
+        str(folder) if arg == 'IMAGES' else arg.replace('OUT', str(out))
+        for arg in rest
+    ]
+    checkpoints = [str(checkpoint), str(gone)] if several else [str(gone)]
+    config_arg = [] if tool == 'export_segmentor' else [str(config)]
+    result = run_tool([f'tools/{tool}.py', *config_arg, *checkpoints, *rest],
                       expect_ok=False)
     assert result.returncode != 0
-    assert f'checkpoint not found: {gone}' in result.stderr
-    assert 'Traceback' not in result.stderr
-    assert not (tmp_path / 'x.png').exists()
+    assert result.stderr.strip().splitlines() == [
+        f'checkpoint not found: {gone}'
+    ]
+    assert result.stdout == ''  # no pass over the checkpoint that exists
+    assert not out.exists()
 
 
 def _norm_input_statistics(model, batches):

@@ -29,7 +29,7 @@ from mmseg_srt.apis import (build_dataset, dataset_batches,
                             estimate_norm_statistics, load_model,
                             segmentor_of, whole_image_pipeline)
 from mmseg_srt.apis.analysis import ADAPTER_SEGMENTOR
-from mmseg_srt.utils import load_checkpoint_safely
+from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
 
 
 def parse_args():
@@ -74,6 +74,7 @@ def teacher_statistics(checkpoint: dict, source: str) -> int:
 
 def main():
     args = parse_args()
+    require_checkpoints([args.checkpoint])
     if args.from_teacher:
         checkpoint = load_checkpoint_safely(args.checkpoint)
         changed = teacher_statistics(checkpoint, args.checkpoint)

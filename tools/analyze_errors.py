@@ -36,6 +36,7 @@ from mmengine.utils import ProgressBar
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (class_index, infer, load_model, masked_dataset,
                             split_errors)
+from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import outline, overlay
 
 
@@ -130,6 +131,7 @@ def summary(counts: np.ndarray, far_counts: np.ndarray,
 
 def main():
     args = parse_args()
+    require_checkpoints(args.checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

@@ -25,6 +25,7 @@ from mmengine.config import Config, DictAction
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (batch_norm_statistics, class_index,
                             infer_batch, load_model, masked_dataset)
+from mmseg_srt.utils import require_checkpoints
 
 
 def parse_args():
@@ -88,6 +89,7 @@ def describe(counts: np.ndarray) -> str:
 
 def main():
     args = parse_args()
+    require_checkpoints(args.checkpoints)
     if args.batch_size < 2:
         raise ValueError('--batch-size must be 2 or more: batch statistics '
                          'of one image are undefined where a layer pools '

@@ -24,6 +24,7 @@ from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import infer, load_model, masked_dataset
+from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import colorize, palette_of
 
 IGNORE_INDEX = 255
@@ -114,9 +115,7 @@ def main():
     if len(names) != len(args.checkpoints):
         raise SystemExit(f'--names gives {len(names)} names for '
                          f'{len(args.checkpoints)} checkpoints')
-    missing = [c for c in args.checkpoints if not osp.isfile(c)]
-    if missing:
-        raise SystemExit(f'checkpoint not found: {", ".join(missing)}')
+    require_checkpoints(args.checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

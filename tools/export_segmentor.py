@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 import torch
 
-from mmseg_srt.utils import load_checkpoint_safely
+from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
 
 PREFIX = 'segmentor.'
 
@@ -50,6 +50,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    require_checkpoints([args.checkpoint])
     exported = export_segmentor(
         load_checkpoint_safely(args.checkpoint, map_location='cpu'))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

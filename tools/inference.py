@@ -33,6 +33,7 @@ from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS
 
 from mmseg_srt.apis import load_model, segmentor_of
+from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import overlay, palette_of, save_index_png
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
@@ -128,6 +129,7 @@ def parse_args(argv: Sequence[str] = None):
 
 def main():
     args = parse_args()
+    require_checkpoints([args.checkpoint])
     if not 0 <= args.opacity <= 1:
         raise ValueError(f'--opacity must lie in [0, 1], got {args.opacity}')
     cfg = Config.fromfile(args.config)

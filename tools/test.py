@@ -12,7 +12,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.utils import close_distributed, prepare_cpu_distributed
+from mmseg_srt.utils import (close_distributed, prepare_cpu_distributed,
+                             require_checkpoints)
 
 
 def parse_args():
@@ -75,8 +76,7 @@ def trigger_visualization_hook(cfg: Config, args) -> Config:
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} not found')
+    require_checkpoints([args.checkpoint])
 
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher

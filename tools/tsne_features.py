@@ -23,6 +23,7 @@ import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.models.losses import downsample_labels
 from mmseg_srt.apis import (build_dataset, dataset_config, has_masks, infer,
                             load_model, whole_image_pipeline)
+from mmseg_srt.utils import require_checkpoints
 
 
 def parse_args():
@@ -81,6 +82,7 @@ def sample_features(model, dataset, num_images, per_class, rng, ignore_index):
 
 def main():
     args = parse_args()
+    require_checkpoints([args.checkpoint])
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

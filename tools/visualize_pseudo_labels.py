@@ -38,6 +38,7 @@ from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             thresholds_from_histograms)
 from mmseg_srt.apis import (build_dataset, config_transform, dataset_config,
                             has_masks, infer, load_model, whole_image_pipeline)
+from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import colorize, palette_of
 
 VARIANTS = (('CB+SP', True, True), ('CB', True, False), ('SP', False, True),
@@ -157,6 +158,7 @@ def evaluate(model, generators, dataset, num_classes: int):
 
 def main():
     args = parse_args()
+    require_checkpoints(args.checkpoints)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

@@ -15,9 +15,10 @@ statistics methods.
 Any other global is refused; :func:`load_checkpoint_safely` turns torch's
 message into one that names the file and the offending global.
 """
+import os.path as osp
 import pickle
 import re
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -119,8 +120,20 @@ def load_checkpoint_safely(filename: str,
             'that instead.') from error
 
 
+def require_checkpoints(filenames: Iterable[str]) -> None:
+    """End the calling tool with one line naming every path in ``filenames``
+    that is not a file, so that a tool given several checkpoints stops
+    before it builds a model or a dataset or computes anything.
+
+    Raises:
+        SystemExit: with ``checkpoint not found: PATH[, PATH ...]``.
+    """
+    missing = [name for name in filenames if not osp.isfile(name)]
+    if missing:
+        raise SystemExit(f'checkpoint not found: {", ".join(missing)}')
+
+
 def _load_from_local(filename: str, map_location=None) -> Any:
-    import os.path as osp
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
