@@ -4,6 +4,7 @@ split of tools/analyze_errors.py against a literal loop; the feature-cell
 purity of tools/analyze_feature_purity.py by hand."""
 import math
 import re
+import sys
 
 import cv2
 import numpy as np
@@ -382,11 +383,17 @@ CHECKPOINT_TOOLS = {
 
 
 @pytest.mark.parametrize('tool', sorted(CHECKPOINT_TOOLS))
-def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path):
+def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path,
+                                             monkeypatch, capsys):
     """A checkpoint path that is not a file ends every checkpoint-reading
-    tool with one line naming it, before anything is built, computed or
-    written (a multi-checkpoint tool does not first spend a pass on the
-    checkpoints that exist)."""
+    tool with one line naming it (``SystemExit`` with the message, which
+    Python prints alone, no traceback), before anything is built, computed
+    or written: a multi-checkpoint tool does not first spend a pass on the
+    checkpoints that exist. In one interpreter (as `python TOOL ...`, each
+    tool as ``__main__``), so mmseg is imported once."""
+    import runpy
+
+    from .conftest import REPO
     config, checkpoint, folder = trained
     several, rest = CHECKPOINT_TOOLS[tool]
     gone = tmp_path / 'iter_9999.pth'
@@ -397,13 +404,13 @@ def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path):
     ]
     checkpoints = [str(checkpoint), str(gone)] if several else [str(gone)]
     config_arg = [] if tool == 'export_segmentor' else [str(config)]
-    result = run_tool([f'tools/{tool}.py', *config_arg, *checkpoints, *rest],
-                      expect_ok=False)
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        f'checkpoint not found: {gone}'
-    ]
-    assert result.stdout == ''  # no pass over the checkpoint that exists
+    path = str(REPO / 'tools' / f'{tool}.py')
+    monkeypatch.setattr(sys, 'argv', [path, *config_arg, *checkpoints, *rest])
+    monkeypatch.syspath_prepend(str(REPO / 'tools'))
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(path, run_name='__main__')
+    assert stop.value.code == f'checkpoint not found: {gone}'
+    assert capsys.readouterr().out == ''  # no pass over the one that exists
     assert not out.exists()
 
 
