@@ -1,5 +1,6 @@
 """(f) One training step of several presets against the first one, and each
-step's peak memory: what a preset's parts cost.
+step's peak memory, and the time to build each one's training dataloader:
+what a preset's parts cost.
 
     python benchmarks/bench_presets.py CONFIG [CONFIG ...] [--repeats 10]
         [--threads 1] [--load]
@@ -11,14 +12,20 @@ loading is not timed): the configs must share their training data's shape
 generators of Algorithm 1 end their epoch after that batch, so every timed
 step makes labels. Steps run round-robin, medians; then each config's peak
 memory rise over 3 steps, in a fresh process each (as
-``bench_memory.py``). Ratios are to the first config, measured in this run.
+``bench_memory.py``); then each config's training dataloader built without
+workers (its datasets and sampler: rare-class sampling counts the classes of
+every source label map there, once per run), the faster of two builds.
+Ratios are to the first config, measured in this run.
 """
 import argparse
+import copy
 import json
 import subprocess
 import sys
+import time
 
 import torch
+from mmengine.runner import Runner
 
 from common import (active_pseudo_labels, add_runtime_arguments,
                     build_model_and_optim, load_config, median_times,
@@ -39,6 +46,19 @@ def training_step(config: str, batch: dict):
     model, optim = build_model_and_optim(cfg,
                                          **active_pseudo_labels(cfg, batch))
     return lambda: model.train_step(batch, optim)
+
+
+def loader_build_seconds(config: str) -> float:
+    """The faster of two builds of the config's training dataloader (no
+    workers), in seconds."""
+    loader_cfg = copy.deepcopy(load_config(config).train_dataloader)
+    loader_cfg.update(num_workers=0, persistent_workers=False)
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        Runner.build_dataloader(copy.deepcopy(loader_cfg), seed=0)
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def peak_rise(config: str, batch_config: str) -> int:
@@ -69,14 +89,18 @@ def main():
                  config, '--threads', str(args.threads)],
                 capture_output=True, text=True, check=True).stdout
             rises[config] = json.loads(out.strip().splitlines()[-1])
+        builds = {c: loader_build_seconds(c) for c in args.configs}
     base = args.configs[0]
     print(f'batch: the first of {base}; medians of {args.repeats} steps; '
-          'CPU peak RSS rise over 3 steps, a fresh process each')
+          'CPU peak RSS rise over 3 steps, a fresh process each; '
+          'training dataloader build, the faster of two')
     for config in args.configs:
         print(f'{config}: {times[config] * 1000:8.1f} ms = '
               f'{times[config] / times[base]:.3f}x; '
               f'{rises[config] / 2**20:7.1f} MiB = '
-              f'{rises[config] / rises[base]:.3f}x')
+              f'{rises[config] / rises[base]:.3f}x; '
+              f'loader {builds[config]:6.2f} s = '
+              f'{builds[config] / builds[base]:.3f}x')
 
 
 if __name__ == '__main__':

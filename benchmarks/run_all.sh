@@ -28,8 +28,10 @@ run() {
         run benchmarks/bench_srt_iteration.py --config configs/endosynth/srt-plus_deeplabv3-r18tiny_1.5k.py $load
         run benchmarks/bench_memory.py $load
         run benchmarks/bench_memory.py --config configs/srt_endosynth.py $load
-        # ST-Mix (ClassMix, EMA teacher) against BL+AL: step time and peak memory
+        # ST-Mix (ClassMix, EMA teacher) and the preset, ST-Mix + RCS, against
+        # BL+AL: step time, peak memory, dataloader build
         run benchmarks/bench_presets.py configs/camvid_day2dusk/bl-al_deeplabv3-mnv2-os16_2k.py \
-            configs/camvid_day2dusk/st-mix_deeplabv3-mnv2-os16_2k.py $load
+            configs/camvid_day2dusk/st-mix_deeplabv3-mnv2-os16_2k.py \
+            configs/camvid_day2dusk/st-mix-rcs_deeplabv3-mnv2-os16_2k.py $load
     done
 } | tee "$OUT_LOG"

@@ -17,9 +17,15 @@
 #   - the segmentor trains on source images of which half the classes are
 #     pasted into those target images (ClassMix, DACS), never on the clean
 #     target alone.
+# The preset the benchmarks recommend, ST-Mix + RCS, adds rare-class
+# sampling of the source images (DAFormer). It is the dataloader's sampler,
+# not the model's, so a dataset's config sets it, with min_pixels for its
+# frame size (the benchmarks' st-mix-rcs configs):
+#   train_dataloader = dict(sampler=dict(source_sampler=dict(
+#       type='RareClassSampler', temperature=0.01, min_pixels=...)))
 # Not in it, measured on top of it (each benchmark's README): colour jitter
 # and blur of the mixed images (model.mix_transform=dict(type=
-# 'ColorJitterBlur'), DACS), FDA, rare-class sampling, the pooling loss, D.
+# 'ColorJitterBlur'), DACS), FDA, AdaBN, the pooling loss, D.
 pseudo_labeler = dict(
     type='ConfidencePseudoLabeler',
     confidence_threshold=0.968,
