@@ -18,18 +18,17 @@ every source label map there, once per run), the faster of two builds.
 Ratios are to the first config, measured in this run.
 """
 import argparse
-import copy
 import json
 import subprocess
 import sys
 import time
 
 import torch
-from mmengine.runner import Runner
 
 from common import (active_pseudo_labels, add_runtime_arguments,
                     build_model_and_optim, load_config, median_times,
-                    one_batch, reset_peak_rss, rss_kib, runtime)
+                    one_batch, reset_peak_rss, rss_kib, runtime,
+                    train_loader)
 
 
 def parse_args():
@@ -51,12 +50,11 @@ def training_step(config: str, batch: dict):
 def loader_build_seconds(config: str) -> float:
     """The faster of two builds of the config's training dataloader (no
     workers), in seconds."""
-    loader_cfg = copy.deepcopy(load_config(config).train_dataloader)
-    loader_cfg.update(num_workers=0, persistent_workers=False)
+    cfg = load_config(config)
     times = []
     for _ in range(2):
         start = time.perf_counter()
-        Runner.build_dataloader(copy.deepcopy(loader_cfg), seed=0)
+        train_loader(cfg)
         times.append(time.perf_counter() - start)
     return min(times)
 

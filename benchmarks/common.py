@@ -85,13 +85,18 @@ def load_config(path: str) -> Config:
     return cfg
 
 
+def train_loader(cfg: Config):
+    """The config's training dataloader, built in this process (no
+    workers): its datasets and sampler."""
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.update(num_workers=0, persistent_workers=False)
+    return Runner.build_dataloader(loader_cfg, seed=0)
+
+
 def one_batch(cfg: Config) -> dict:
     """The first training batch of the config (its real pipeline), read
     once in this process (no workers)."""
-    loader_cfg = copy.deepcopy(cfg.train_dataloader)
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
-    return next(iter(loader))
+    return next(iter(train_loader(cfg)))
 
 
 def build_model_and_optim(cfg: Config, **model_overrides):
