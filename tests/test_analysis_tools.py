@@ -1,7 +1,8 @@
-"""tools/visualize_pseudo_labels.py, tools/tsne_features.py and
-tools/analyze_errors.py on a checkpoint trained by tools/train.py; the error
-split of tools/analyze_errors.py against a literal loop; the feature-cell
-purity of tools/analyze_feature_purity.py by hand."""
+"""tools/visualize_pseudo_labels.py, tools/tsne_features.py,
+tools/analyze_errors.py and tools/analyze_image_label_veto.py on a
+checkpoint trained by tools/train.py; the error split of
+tools/analyze_errors.py against a literal loop; the feature-cell purity of
+tools/analyze_feature_purity.py and the veto's reach by hand."""
 import math
 import re
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 import torch
 
-from mmseg_srt.apis import feature_cell_purity, split_errors
+from mmseg_srt.apis import feature_cell_purity, split_errors, veto_reach
 
 from .conftest import (checkpoint_path, run_tool, write_tiny_config,
                        write_tiny_uda_config)
@@ -379,6 +380,7 @@ CHECKPOINT_TOOLS = {
     'export_segmentor': (False, ['--out', 'OUT/x.pth']),
     'inference': (False, ['IMAGES', '--out-dir', 'OUT/pred']),  # folder
     'tsne_features': (False, ['--out', 'OUT/x.png']),
+    'analyze_image_label_veto': (True, []),
 }
 
 
@@ -606,3 +608,75 @@ def test_from_teacher_undoes_adabn_hook(tmp_path, tiny_endosynth):
                        str(tmp_path / 'no_teacher.pth'), '--from-teacher',
                        '--out', str(tmp_path / 'x.pth')], expect_ok=False)
     assert 'no_teacher.pth: no EMA teacher' in result.stderr
+
+
+def test_veto_reach_hand_worked():
+    """Two images of 2x2 pixels, 3 classes. Image 0 is labelled {0, 2}:
+    class 1 is absent. Its pixels' probabilities (classes 0, 1, 2):
+    (0.96, 0.03, 0.01) argmax 0, under 0.968, confident once 1 is removed
+    (0.96 / 0.97 = 0.990); (0.10, 0.80, 0.10) argmax 1, vetoed;
+    (0.01, 0.98, 0.01) argmax 1, confident and vetoed, and after the veto
+    0.5 / 0.5, not confident; (0.02, 0.02, 0.96) argmax 2, under the
+    threshold, confident after the veto (0.96 / 0.98 = 0.980). Image 1 is
+    labelled {0} with class 2 unknown (weight 0): only class 1 is absent,
+    and its pixels (0.97, 0.02, 0.01) x 2, (0.01, 0.01, 0.98) and
+    (0.40, 0.50, 0.10) give argmax 0, 0, 2 (unknown, not vetoed) and 1
+    (vetoed; after the veto 0.8 / 0.2)."""
+    image0 = [[0.96, 0.03, 0.01], [0.10, 0.80, 0.10], [0.01, 0.98, 0.01],
+              [0.02, 0.02, 0.96]]
+    image1 = [[0.97, 0.02, 0.01], [0.97, 0.02, 0.01], [0.01, 0.01, 0.98],
+              [0.40, 0.50, 0.10]]
+    probs = torch.tensor([image0, image1]).permute(0, 2, 1).reshape(2, 3, 2, 2)
+    labels = torch.tensor([[1., 0., 1.], [1., 0., 0.]])
+    weights = torch.tensor([[1., 1., 1.], [1., 1., 0.]])
+    reach = veto_reach(probs, labels, weights, confidence_threshold=0.968)
+    assert reach.predicted.tolist() == [3, 3, 2]
+    assert reach.vetoed.tolist() == [0, 3, 0]
+    assert reach.confident.tolist() == [2, 1, 1]
+    assert reach.confident_vetoed.tolist() == [0, 1, 0]
+    assert reach.absent_images.tolist() == [0, 2, 0]
+    # Confident shares: image 0, the 0.98 pixel alone (1 of 4); with the
+    # veto its first and last pixels (2 of 4). Image 1, 0.97 twice and 0.98
+    # (3 of 4); with the veto the same three (0.990 each), not 0.8.
+    torch.testing.assert_close(reach.weight, torch.tensor([0.25, 0.75]))
+    torch.testing.assert_close(reach.weight_with_veto,
+                               torch.tensor([0.5, 0.75]))
+
+
+def test_analyze_image_label_veto_tool(trained, tiny_endosynth):
+    """The tool's per-class rows on the target frames: the images in which
+    each class is absent are those the dataset's image_labels.txt leaves it
+    out of, a vetoed share is a share, and the pixels are every frame's."""
+    config, checkpoint, _ = trained
+    result = run_tool([
+        'tools/analyze_image_label_veto.py',
+        str(config),
+        str(checkpoint), '--dataset', 'target'
+    ])
+    lines = (tiny_endosynth / 'target' / 'image_labels.txt').read_text()
+    frames = [line.split() for line in lines.splitlines() if line.strip()]
+    absent = {'normal': sum('0' not in f[1:] for f in frames),
+              'lesion': sum('1' not in f[1:] for f in frames)}
+    assert absent['lesion'] > 0
+    rows = {line.split()[0]: line.split() for line in
+            result.stdout.splitlines()
+            if line.split() and line.split()[0] in ('normal', 'lesion',
+                                                     'all')}
+    assert set(rows) == {'normal', 'lesion', 'all'}, result.stdout
+    for name in ('normal', 'lesion'):
+        assert int(rows[name][5]) == absent[name]
+        if rows[name][2] != '-':
+            assert 0 <= float(rows[name][2]) <= 100
+    total = int(re.search(r'(\d+) pixels', result.stdout).group(1))
+    assert int(rows['all'][1]) == total
+    assert int(rows['normal'][1]) + int(rows['lesion'][1]) == total
+    assert f'target: {len(frames)} images' in result.stdout
+    assert 'top probability >= 0.968' in result.stdout
+    # This run has no EMA teacher: --teacher says so.
+    result = run_tool([
+        'tools/analyze_image_label_veto.py',
+        str(config),
+        str(checkpoint), '--teacher'
+    ], expect_ok=False)
+    assert result.returncode != 0
+    assert 'has no EMA teacher (model.teacher_momentum)' in result.stderr

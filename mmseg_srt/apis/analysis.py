@@ -1,10 +1,11 @@
 """Model loading and whole-image inference for the tools
 (tools/inference.py, tools/visualize_pseudo_labels.py, tools/tsne_features.py,
-tools/analyze_errors.py, tools/analyze_feature_purity.py): a trained model
-from a config and a checkpoint, a dataset of the config read with a
-deterministic pipeline, one inference pass that returns what the training
-step would see, a class's errors split by where they lie, and how pure a
-class's feature cells are at a stride."""
+tools/analyze_errors.py, tools/analyze_feature_purity.py,
+tools/analyze_image_label_veto.py): a trained model from a config and a
+checkpoint, a dataset of the config read with a deterministic pipeline, one
+inference pass that returns what the training step would see, a class's
+errors split by where they lie, how pure a class's feature cells are at a
+stride, and what the image-label veto changes in a model's labels."""
 import copy
 from typing import List, NamedTuple, Optional, Tuple
 
@@ -20,6 +21,8 @@ from mmseg.registry import DATASETS, MODELS
 from torch import Tensor, nn
 
 from ..models.losses.srt_loss import downsample_labels
+from ..models.pseudo_labels.confidence_pseudo_labels import (
+    ConfidencePseudoLabeler, allowed_by_image_labels)
 from ..models.uda.srt_adapter import decode_head_outputs
 from ..utils.checkpoint import load_checkpoint_safely
 
@@ -239,3 +242,45 @@ def feature_cell_purity(labels: Tensor, stride: int, num_classes: int
         counts[k] = named.sum()
         purity_sums[k] = shares[k][named].sum()
     return counts, purity_sums
+
+
+class VetoReach(NamedTuple):
+    """What the image-label veto changes in one batch of predictions: per
+    class (K,) pixel and image counts, and per image (B,) weights."""
+    predicted: Tensor  # pixels whose argmax is the class
+    vetoed: Tensor  # ... in an image whose labels say the class is absent
+    confident: Tensor  # pixels whose argmax is the class, at the threshold
+    confident_vetoed: Tensor  # ... in an image without the class
+    absent_images: Tensor  # images whose labels say the class is absent
+    weight: Tensor  # the image's confident share without the veto
+    weight_with_veto: Tensor  # ... with it (absent classes renormalised out)
+
+
+def veto_reach(probs: Tensor,
+               image_labels: Tensor,
+               image_label_weights: Optional[Tensor] = None,
+               confidence_threshold: float = 0.968) -> VetoReach:
+    """How far the image-label veto of :class:`ConfidencePseudoLabeler`
+    reaches on (B, K, H, W) probabilities: the argmax pixels of classes the
+    (B, K) image labels say are absent (the veto relabels each of them),
+    and the images' confident shares (DAFormer's weight) without and with
+    the veto. An unknown image label (weight 0) vetoes nothing."""
+    num_classes = probs.shape[1]
+    absent = 1 - allowed_by_image_labels(image_labels,
+                                         image_label_weights).to(probs)
+    top, predicted = probs.max(dim=1)
+    one_hot = F.one_hot(predicted, num_classes).permute(0, 3, 1, 2).to(probs)
+    vetoed = one_hot * absent[:, :, None, None]
+    confident = (top >= confidence_threshold)[:, None].to(probs)
+    weights = []
+    for use_image_labels in (False, True):
+        labeler = ConfidencePseudoLabeler(
+            num_classes,
+            confidence_threshold=confidence_threshold,
+            use_image_labels=use_image_labels)
+        weights.append(labeler(probs, None, image_labels,
+                               image_label_weights)[1].flatten(1).mean(1))
+    return VetoReach(
+        one_hot.sum((0, 2, 3)), vetoed.sum((0, 2, 3)),
+        (one_hot * confident).sum((0, 2, 3)),
+        (vetoed * confident).sum((0, 2, 3)), absent.sum(0), *weights)
