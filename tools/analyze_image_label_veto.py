@@ -18,7 +18,10 @@ least ``--threshold``, default the config's ``pseudo_labeler``'s), and in how
 many images the class is absent; then the mean image weight (the confident
 share, DAFormer's) without and with the veto. ``--teacher`` reads the EMA
 teacher's weights, the model that labels ST-Mix's target crops, instead of
-the segmentor's.
+the segmentor's. The model runs in eval mode, with its batch norms' running
+statistics; in training ST-Mix's teacher normalises a batch of crops by the
+batch's own (``teacher_norm_stats='batch'``; tools/analyze_norm_stats.py
+shows how much that changes the predictions).
 """
 import argparse
 
@@ -76,7 +79,8 @@ def labelling_model(cfg: Config, checkpoint: str, teacher: bool):
         raise SystemExit('--teacher: the config\'s model has no EMA teacher '
                          '(model.teacher_momentum)')
     state = load_checkpoint_safely(checkpoint)
-    if not any(key.startswith('teacher.') for key in state['state_dict']):
+    state = state.get('state_dict', state)
+    if not any(key.startswith('teacher.') for key in state):
         raise SystemExit(f'{checkpoint}: no EMA teacher weights')
     return model.teacher.module
 
