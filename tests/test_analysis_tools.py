@@ -680,3 +680,12 @@ def test_analyze_image_label_veto_tool(trained, tiny_endosynth):
     ], expect_ok=False)
     assert result.returncode != 0
     assert 'has no EMA teacher (model.teacher_momentum)' in result.stderr
+    # A config with a teacher, a checkpoint without one: named.
+    result = run_tool([
+        'tools/analyze_image_label_veto.py',
+        str(config),
+        str(checkpoint), '--teacher', '--cfg-options',
+        'model.teacher_momentum=0.5'
+    ], expect_ok=False)
+    assert result.returncode != 0
+    assert f'{checkpoint}: no EMA teacher weights' in result.stderr

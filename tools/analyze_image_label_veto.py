@@ -32,9 +32,8 @@ from mmengine.utils import ProgressBar
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (build_dataset, infer, load_model, veto_reach,
                             whole_image_pipeline)
-from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
-
-DEFAULT_THRESHOLD = 0.968  # ConfidencePseudoLabeler's (DAFormer's)
+from mmseg_srt.models.pseudo_labels import CONFIDENCE_THRESHOLD
+from mmseg_srt.utils import require_checkpoints
 
 
 def parse_args():
@@ -54,7 +53,7 @@ def parse_args():
                         default=None,
                         help='top probability of a confident pixel '
                         "(default: the config's pseudo_labeler's, else "
-                        f'{DEFAULT_THRESHOLD})')
+                        f'{CONFIDENCE_THRESHOLD})')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -67,7 +66,7 @@ def confidence_threshold(cfg: Config, threshold) -> float:
     if threshold is not None:
         return threshold
     labeler = cfg.model.get('pseudo_labeler') or {}
-    return labeler.get('confidence_threshold', DEFAULT_THRESHOLD)
+    return labeler.get('confidence_threshold', CONFIDENCE_THRESHOLD)
 
 
 def labelling_model(cfg: Config, checkpoint: str, teacher: bool):
@@ -78,9 +77,7 @@ def labelling_model(cfg: Config, checkpoint: str, teacher: bool):
     if getattr(model, 'teacher', None) is None:
         raise SystemExit('--teacher: the config\'s model has no EMA teacher '
                          '(model.teacher_momentum)')
-    state = load_checkpoint_safely(checkpoint)
-    state = state.get('state_dict', state)
-    if not any(key.startswith('teacher.') for key in state):
+    if not model.teacher_ready:  # the checkpoint held no teacher
         raise SystemExit(f'{checkpoint}: no EMA teacher weights')
     return model.teacher.module
 

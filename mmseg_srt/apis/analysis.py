@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from ..models.losses.srt_loss import downsample_labels
 from ..models.pseudo_labels.confidence_pseudo_labels import (
-    ConfidencePseudoLabeler, allowed_by_image_labels)
+    CONFIDENCE_THRESHOLD, ConfidencePseudoLabeler, allowed_by_image_labels)
 from ..models.uda.srt_adapter import decode_head_outputs
 from ..utils.checkpoint import load_checkpoint_safely
 
@@ -259,7 +259,8 @@ class VetoReach(NamedTuple):
 def veto_reach(probs: Tensor,
                image_labels: Tensor,
                image_label_weights: Optional[Tensor] = None,
-               confidence_threshold: float = 0.968) -> VetoReach:
+               confidence_threshold: float = CONFIDENCE_THRESHOLD
+               ) -> VetoReach:
     """How far the image-label veto of :class:`ConfidencePseudoLabeler`
     reaches on (B, K, H, W) probabilities: the argmax pixels of classes the
     (B, K) image labels say are absent (the veto relabels each of them),

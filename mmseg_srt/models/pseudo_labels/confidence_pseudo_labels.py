@@ -27,6 +27,8 @@ import torch
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
+# DAFormer's top probability of a confident pixel.
+CONFIDENCE_THRESHOLD = 0.968
 
 def allowed_by_image_labels(image_labels: Tensor,
                             image_label_weights: Optional[Tensor] = None
@@ -62,7 +64,7 @@ class ConfidencePseudoLabeler(nn.Module):
 
     def __init__(self,
                  num_classes: int,
-                 confidence_threshold: float = 0.968,
+                 confidence_threshold: float = CONFIDENCE_THRESHOLD,
                  use_image_labels: bool = True,
                  weighting: str = 'image',
                  ignore_index: int = 255,
