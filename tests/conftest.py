@@ -9,6 +9,9 @@ from typing import List, Optional
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# tools/srt_tools (the tools' own package) as the tools import it; appended,
+# so tools/test.py and the like never shadow a module of the same name.
+sys.path.append(str(REPO / 'tools'))
 # The real polyp data: SRT_POLYP_DATA, else the shared folder beside the
 # checkout (where CI puts it).
 POLYP_DATA = Path(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mmseg_srt.utils.model_zoo import (MetafileError, load_metafile,
+from srt_tools.model_zoo import (MetafileError, load_metafile,
                                        render_runs, render_summary)
 
 from .conftest import REPO, run_tool, write_tiny_config
@@ -484,7 +484,7 @@ def test_a_run_with_options_gets_its_own_name(tmp_path):
     the metafile); a clash is refused before anything is written."""
     import importlib.util
 
-    from mmseg_srt.utils.model_zoo import add_run
+    from srt_tools.model_zoo import add_run
     spec = importlib.util.spec_from_file_location('sweep_tool',
                                                   REPO / 'tools/sweep.py')
     sweep = importlib.util.module_from_spec(spec)
@@ -561,7 +561,7 @@ def test_quickstart_prints_its_run_beside_the_recorded_rows(tmp_path):
     BL seed-0 mIoU is changed, the printed BL row changes with it."""
     import sys
 
-    from mmseg_srt.utils.model_zoo import mean_std
+    from srt_tools.model_zoo import mean_std
     data = yaml.safe_load(
         (REPO / 'configs/endosynth/metafile.yaml').read_text())
     bl = 'configs/endosynth/bl_deeplabv3-r18tiny_1.5k.py'

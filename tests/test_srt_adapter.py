@@ -277,7 +277,7 @@ def test_pixel_features_are_what_the_heads_classifier_sees(head):
     """DeepLab-v3+ and SegFormer run their own decoders: the SRT features
     must be the input of their pixel classifier (seen here by a hook on
     conv_seg), and the logits those of the head's own forward."""
-    from mmseg_srt.models.uda import decode_head_outputs
+    from mmseg_srt.models.utils import decode_head_outputs
     segmentor = MODELS.build(segmentor_cfg(head)).eval()
     seen = []
     segmentor.decode_head.conv_seg.register_forward_hook(

@@ -149,7 +149,7 @@ def test_teacher_norm_stats(norm_stats):
              if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     before = {name: {k: v.clone() for k, v in m.state_dict().items()}
               for name, m in norms}
-    logits = model._teacher_logits(dict(inputs=inputs))
+    logits = model.teacher.seg_logits(inputs)
     assert model.teacher.module.training  # its mode is restored
     # its running statistics are what the EMA gave it, untouched
     for name, m in norms:

@@ -19,10 +19,8 @@ update, so in a checkpoint of a run that ended with ``AdaBNHook`` these are
 the statistics of training's last step, before the hook replaced them: the
 checkpoint the same run would have written without the hook.
 """
-import argparse
 
 import torch
-from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (build_dataset, dataset_batches,
@@ -30,12 +28,11 @@ from mmseg_srt.apis import (build_dataset, dataset_batches,
                             segmentor_of, whole_image_pipeline)
 from mmseg_srt.apis.analysis import ADAPTER_SEGMENTOR
 from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = config_parser(__doc__.split('\n')[0], checkpoints='1')
     parser.add_argument('--out', required=True, help='checkpoint to write')
     parser.add_argument('--dataset', default='target_train',
                         help='config key of the dataset whose images give '
@@ -45,9 +42,6 @@ def parse_args():
     parser.add_argument('--from-teacher', action='store_true',
                         help='copy the EMA teacher\'s statistics instead '
                         '(no images read)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, as in '
-                        'tools/train.py')
     return parser.parse_args()
 
 
@@ -82,9 +76,7 @@ def main():
         print(f'{args.out}: {changed} batch-norm buffers copied from the '
               'EMA teacher')
         return
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     model = load_model(cfg, args.checkpoint)
     pipeline = whole_image_pipeline(cfg, dict(type='PackSRTInputs'))
     dataset = build_dataset(cfg, args.dataset, pipeline)

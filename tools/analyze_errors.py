@@ -30,20 +30,17 @@ from typing import Dict, List
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (class_index, infer, load_model, masked_dataset,
                             split_errors)
-from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import outline, overlay
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+')
+    parser = config_parser(__doc__.split('\n')[0])
     parser.add_argument('--class',
                         dest='class_name',
                         default='lesion',
@@ -67,11 +64,6 @@ def parse_args():
                         help='a text file of `image group` lines (image: '
                         'its file name without extension); prints each '
                         "group's figures too")
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -131,10 +123,7 @@ def summary(counts: np.ndarray, far_counts: np.ndarray,
 
 def main():
     args = parse_args()
-    require_checkpoints(args.checkpoints)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     dataset = masked_dataset(cfg, args.dataset, args.config)
     k = class_index(dataset, args.class_name, args.config)
     groups = (read_groups(args.groups, [

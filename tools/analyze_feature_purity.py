@@ -14,19 +14,17 @@ the pixels of a cell labelled with it. A class whose cells are mostly other
 classes gives a centroid of mostly other classes' features, however right
 the labels.
 """
-import argparse
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components)
 from mmseg_srt.apis import feature_cell_purity, masked_dataset
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
+    parser = config_parser(__doc__.split('\n')[0], checkpoints=None)
     parser.add_argument('--datasets',
                         nargs='+',
                         default=['source_train', 'target_test'],
@@ -39,11 +37,6 @@ def parse_args():
                         type=float,
                         default=1.0,
                         help='rescale the label maps (nearest) first')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -77,9 +70,7 @@ def dataset_purity(dataset, stride: int, scale: float):
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     results = {}
     for key in args.datasets:
         dataset = masked_dataset(cfg, key, args.config)

@@ -23,23 +23,20 @@ statistics; in training ST-Mix's teacher normalises a batch of crops by the
 batch's own (``teacher_norm_stats='batch'``; tools/analyze_norm_stats.py
 shows how much that changes the predictions).
 """
-import argparse
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (build_dataset, infer, load_model, veto_reach,
                             whole_image_pipeline)
 from mmseg_srt.models.pseudo_labels import CONFIDENCE_THRESHOLD
-from mmseg_srt.utils import require_checkpoints
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+')
+    parser = config_parser(__doc__.split('\n')[0])
     parser.add_argument('--dataset',
                         default='target_train',
                         help='config key of a dataset with image-level '
@@ -54,11 +51,6 @@ def parse_args():
                         help='top probability of a confident pixel '
                         "(default: the config's pseudo_labeler's, else "
                         f'{CONFIDENCE_THRESHOLD})')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -84,10 +76,7 @@ def labelling_model(cfg: Config, checkpoint: str, teacher: bool):
 
 def main():
     args = parse_args()
-    require_checkpoints(args.checkpoints)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     threshold = confidence_threshold(cfg, args.threshold)
     dataset = build_dataset(cfg, args.dataset,
                             whole_image_pipeline(cfg,

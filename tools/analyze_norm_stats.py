@@ -16,22 +16,19 @@ run had it) and the checkpoint holds one, for the teacher. A pseudo-label
 source that marks the class much larger or smaller than the model at test
 time feeds self-training that size.
 """
-import argparse
 from typing import Iterator, List, Tuple
 
 import numpy as np
-from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (batch_norm_statistics, class_index,
                             infer_batch, load_model, masked_dataset)
 from mmseg_srt.utils import require_checkpoints
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+')
+    parser = config_parser(__doc__.split('\n')[0])
     parser.add_argument('--class',
                         dest='class_name',
                         default='lesion',
@@ -45,11 +42,6 @@ def parse_args():
                         default=4,
                         help='images per forward (batch statistics need 2 '
                         'or more)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -94,9 +86,7 @@ def main():
         raise ValueError('--batch-size must be 2 or more: batch statistics '
                          'of one image are undefined where a layer pools '
                          'it to one value')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     dataset = masked_dataset(cfg, args.dataset, args.config)
     k = class_index(dataset, args.class_name, args.config)
     if len(dataset) < args.batch_size:

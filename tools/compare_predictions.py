@@ -14,18 +14,16 @@ different configs compare under one config when their segmentors match
 checkpoint's confusion over the whole dataset: per true class (row), the
 share of its pixels predicted as each class, in percent.
 """
-import argparse
 import os.path as osp
 from typing import List, Sequence
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import infer, load_model, masked_dataset
-from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import colorize, palette_of
+from srt_tools.args import config_parser, load_config
 
 IGNORE_INDEX = 255
 
@@ -91,11 +89,10 @@ def legend(classes: Sequence[str], palette: np.ndarray,
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='config whose segmentor and dataset '
-                        'are used')
-    parser.add_argument('checkpoints', nargs='+', help='checkpoints to '
-                        'compare')
+    parser = config_parser(
+        __doc__.split('\n')[0],
+        config_help='config whose segmentor and dataset are used',
+        checkpoint_help='checkpoints to compare')
     parser.add_argument('--names', nargs='+',
                         help='one title per checkpoint (default: file names)')
     parser.add_argument('--dataset', default='target_test',
@@ -105,7 +102,6 @@ def parse_args():
     parser.add_argument('--confusion', action='store_true',
                         help='print each checkpoint\'s confusion over the '
                         'whole dataset')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
 
@@ -115,10 +111,7 @@ def main():
     if len(names) != len(args.checkpoints):
         raise SystemExit(f'--names gives {len(names)} names for '
                          f'{len(args.checkpoints)} checkpoints')
-    require_checkpoints(args.checkpoints)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     dataset = masked_dataset(cfg, args.dataset, args.config)
     classes = dataset.metainfo['classes']
     palette = palette_of(dataset.metainfo)

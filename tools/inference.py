@@ -18,7 +18,6 @@ Usage::
     python tools/inference.py configs/srt_kvasir2cvc.py \\
         work_dirs/srt_kvasir2cvc/iter_2000.pth my_frames/ --out-dir pred/
 """
-import argparse
 import os
 import os.path as osp
 from typing import List, Sequence
@@ -28,13 +27,14 @@ import mmengine
 import numpy as np
 import torch
 from mmcv.transforms import Compose
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS
 
 from mmseg_srt.apis import load_model, segmentor_of
 from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import overlay, palette_of, save_index_png
+from srt_tools.args import config_parser, load_config
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 
@@ -110,10 +110,9 @@ def _write(out_dir: str, name: str, mask: np.ndarray, img_path: str,
 
 
 def parse_args(argv: Sequence[str] = None):
-    parser = argparse.ArgumentParser(
-        description='Segment a folder of images: masks and overlays (PNG)')
-    parser.add_argument('config', help='the model\'s config')
-    parser.add_argument('checkpoint', help='a checkpoint of that config')
+    parser = config_parser(
+        'Segment a folder of images: masks and overlays (PNG)',
+        checkpoints='1')
     parser.add_argument('input', help='an image folder (recursive) or image')
     parser.add_argument('--out-dir', default='inference',
                         help='where masks/ and overlays/ go')
@@ -122,8 +121,6 @@ def parse_args(argv: Sequence[str] = None):
     parser.add_argument('--batch-size', type=int, default=1)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available()
                         else 'cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, as in tools/test.py')
     return parser.parse_args(argv)
 
 
@@ -132,9 +129,7 @@ def main():
     require_checkpoints([args.checkpoint])
     if not 0 <= args.opacity <= 1:
         raise ValueError(f'--opacity must lie in [0, 1], got {args.opacity}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     import mmseg_srt  # noqa: F401  (registers components, safe loading)
     names = segment_folder(cfg, args.checkpoint, args.input, args.out_dir,
                            args.opacity, args.batch_size, args.device)

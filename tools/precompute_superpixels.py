@@ -12,13 +12,14 @@ Usage::
     python tools/precompute_superpixels.py configs/srt_gta2cityscapes.py \
         --nproc 16
 """
-import argparse
 from functools import partial
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.utils import track_parallel_progress, track_progress
 from mmseg.registry import DATASETS, TRANSFORMS
+
+from srt_tools.args import config_parser, load_config
 
 
 def target_dataset_cfg(cfg: Config):
@@ -64,21 +65,18 @@ def precompute(cfg: Config, nproc: int = 1) -> int:
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Fill the SuperpixelSLIC cache of a config\'s target set')
-    parser.add_argument('config', help='an SRT config with pseudo labels')
+    parser = config_parser(
+        'Fill the SuperpixelSLIC cache of a config\'s target set',
+        checkpoints=None,
+        config_help='an SRT config with pseudo labels')
     parser.add_argument('--nproc', type=int, default=1,
                         help='worker processes')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, as in tools/train.py')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     import mmseg_srt  # noqa: F401  (registers the datasets and transform)
     precompute(cfg, args.nproc)
 

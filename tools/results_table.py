@@ -32,7 +32,7 @@ import json
 import os.path as osp
 import sys
 
-from mmseg_srt.utils.model_zoo import (OVERVIEW, MetafileError,
+from srt_tools.model_zoo import (OVERVIEW, MetafileError,
                                        compare_with_rows, load_metafile,
                                        render_overview, render_runs,
                                        render_summary, replace_table, tables)

@@ -41,7 +41,7 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
-from mmseg_srt.utils.model_zoo import add_run, find_run, load_metafile
+from srt_tools.model_zoo import add_run, find_run, load_metafile
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 

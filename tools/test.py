@@ -4,23 +4,23 @@ Prints per-class IoU and mIoU from the config's ``test_evaluator``. The
 checkpoint is read with ``torch.load(weights_only=True)``; a file carrying
 any pickled object beyond tensors and mmengine's own types is refused.
 """
-import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.utils import (close_distributed, prepare_cpu_distributed,
-                             require_checkpoints)
+from mmseg_srt.utils import close_distributed, prepare_cpu_distributed
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='MMSeg test (and eval) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = config_parser(
+        'MMSeg test (and eval) a model',
+        checkpoints='1',
+        config_help='test config file path',
+        checkpoint_help='checkpoint file')
     parser.add_argument(
         '--work-dir',
         help='if specified, the evaluation metric results will be dumped '
@@ -37,12 +37,6 @@ def parse_args():
         'prediction and ground truth (in its vis_image/ folder)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -76,12 +70,8 @@ def trigger_visualization_hook(cfg: Config, args) -> Config:
 
 def main():
     args = parse_args()
-    require_checkpoints([args.checkpoint])
-
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
 
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

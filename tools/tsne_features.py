@@ -12,24 +12,20 @@ image contributes up to ``--pixels-per-class`` random pixels per class, so
 small classes (lesions) are not drowned. Colour = class, marker = domain:
 aligned domains overlap per class.
 """
-import argparse
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.models.losses import downsample_labels
 from mmseg_srt.apis import (build_dataset, dataset_config, has_masks, infer,
                             load_model, whole_image_pipeline)
-from mmseg_srt.utils import require_checkpoints
+from srt_tools.args import config_parser, load_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = config_parser(__doc__.split('\n')[0], checkpoints='1')
     parser.add_argument('--out', default='tsne.png')
     parser.add_argument('--dataset',
                         default='target_test',
@@ -47,11 +43,6 @@ def parse_args():
                         help='pixels per class and image')
     parser.add_argument('--perplexity', type=float, default=30.)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -82,10 +73,7 @@ def sample_features(model, dataset, num_images, per_class, rng, ignore_index):
 
 def main():
     args = parse_args()
-    require_checkpoints([args.checkpoint])
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     for key in (args.source_dataset, args.dataset):
         if not has_masks(dataset_config(cfg, key)):
             raise ValueError(f'dataset {key!r} has no masks: t-SNE colours '

@@ -22,14 +22,13 @@ share of pixels that get a label and each class's precision and recall.
 It reads ``--dataset`` (default ``target_test``, which has masks; any config
 key, e.g. ``target_train`` for the training frames).
 """
-import argparse
 import copy
 import os.path as osp
 from typing import Dict, List
 
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.utils import ProgressBar
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
@@ -38,17 +37,15 @@ from mmseg_srt.models.pseudo_labels import (PseudoLabelGenerator,
                                             thresholds_from_histograms)
 from mmseg_srt.apis import (build_dataset, config_transform, dataset_config,
                             has_masks, infer, load_model, whole_image_pipeline)
-from mmseg_srt.utils import require_checkpoints
 from mmseg_srt.visualization import colorize, palette_of
+from srt_tools.args import config_parser, load_config
 
 VARIANTS = (('CB+SP', True, True), ('CB', True, False), ('SP', False, True),
             ('global', False, False))
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoints', nargs='+')
+    parser = config_parser(__doc__.split('\n')[0])
     parser.add_argument('--out',
                         default='pseudo_labels.png',
                         help='the figure (PNG)')
@@ -65,11 +62,6 @@ def parse_args():
     parser.add_argument('--eval',
                         action='store_true',
                         help='precision and recall over the whole dataset')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, as in tools/train.py')
     return parser.parse_args()
 
 
@@ -158,10 +150,7 @@ def evaluate(model, generators, dataset, num_classes: int):
 
 def main():
     args = parse_args()
-    require_checkpoints(args.checkpoints)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     key = args.dataset
     with_masks = has_masks(dataset_config(cfg, key))
     dataset = build_dataset(cfg, key, analysis_pipeline(cfg, with_masks))

@@ -4,7 +4,7 @@ that returns what a training step sees, errors split by where they lie, the
 image-label veto's reach, and batch-norm statistics re-estimated on another
 dataset (as mmseg keeps its model loading and inference in ``mmseg.apis``).
 """
-from ..models.uda.srt_adapter import batch_norm_statistics
+from ..models.utils import batch_norm_statistics
 from .analysis import (Inference, build_dataset, class_index,
                        config_transform, dataset_config,
                        feature_cell_purity, has_masks, infer,

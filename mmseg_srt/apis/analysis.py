@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from ..models.losses.srt_loss import downsample_labels
 from ..models.pseudo_labels.confidence_pseudo_labels import (
     CONFIDENCE_THRESHOLD, ConfidencePseudoLabeler, allowed_by_image_labels)
-from ..models.uda.srt_adapter import decode_head_outputs
+from ..models.utils import decode_head_outputs
 from ..utils.checkpoint import load_checkpoint_safely
 
 # An SRT adapter's segmentor weights in its state dict.

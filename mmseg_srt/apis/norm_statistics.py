@@ -7,7 +7,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from torch import nn
 
-from ..models.uda.srt_adapter import batch_norms
+from ..models.utils import batch_norms
 from .analysis import segmentor_of
 
 

@@ -1,6 +1,7 @@
-"""Tells the pseudo-label generator how long an epoch is (paper Algorithm 1:
-p rises once per pass over the target set, also under iteration-based
-loops), and either labeler how long its warm-up is."""
+"""Tells a pseudo labeler what it needs of the training loop (the
+``BasePseudoLabeler`` interface): how long its warm-up is and, for one that
+counts epochs, how long an epoch is (paper Algorithm 1: p rises once per
+pass over the target set, also under iteration-based loops)."""
 import math
 
 from mmengine.dist import get_world_size
@@ -13,12 +14,13 @@ from ..models.pseudo_labels import samples_per_epoch_of
 
 @HOOKS.register_module()
 class PseudoLabelHook(Hook):
-    """Sets ``model.pseudo_labeler.samples_per_epoch`` to one pass over the
-    target training set per rank, ``ceil(len(target) / world_size)`` (the pass
-    of ``SourceTargetInfiniteSampler``), unless the config set it.
+    """Sets ``model.pseudo_labeler.samples_per_epoch``, where the labeler
+    ``needs_samples_per_epoch`` and the config did not set it, to one pass
+    over the target training set per rank, ``ceil(len(target) /
+    world_size)`` (the pass of ``SourceTargetInfiniteSampler``).
 
-    Its state needs no saving: the generator keeps epoch, p, thresholds and
-    statistics in buffers, which checkpoints hold.
+    Its state needs no saving: labelers keep theirs (epoch, p, thresholds,
+    statistics, samples seen) in buffers, which checkpoints hold.
 
     Args:
         warmup_ratio: Not in the paper. The share of the training schedule
@@ -39,23 +41,22 @@ class PseudoLabelHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        generator = getattr(model, 'pseudo_labeler', None)
-        if generator is None:
+        labeler = getattr(model, 'pseudo_labeler', None)
+        if labeler is None:
             runner.logger.warning(
                 'PseudoLabelHook: the model has no pseudo_labeler; nothing '
                 'to do')
             return
         if self.warmup_ratio is not None:
             batch_size = runner.train_dataloader.batch_size
-            generator.warmup_samples = math.ceil(
+            labeler.warmup_samples = math.ceil(
                 self.warmup_ratio * runner.max_iters * batch_size)
             runner.logger.info(
-                f'pseudo labels: warm-up of {generator.warmup_samples} '
+                f'pseudo labels: warm-up of {labeler.warmup_samples} '
                 f'target samples per rank ({self.warmup_ratio:g} of '
                 f'{runner.max_iters} iterations)')
-        if not hasattr(generator, 'samples_per_epoch'):
-            return  # a labeler without epochs (ConfidencePseudoLabeler)
-        if generator.samples_per_epoch is not None:
+        if (not labeler.needs_samples_per_epoch
+                or labeler.samples_per_epoch is not None):
             return
         dataset = runner.train_dataloader.dataset
         target = getattr(dataset, 'target', None)
@@ -63,8 +64,8 @@ class PseudoLabelHook(Hook):
             raise TypeError(
                 'PseudoLabelHook needs train_dataloader.dataset to be a '
                 f'SourceTargetDataset, got {type(dataset).__name__}')
-        generator.samples_per_epoch = samples_per_epoch_of(
+        labeler.samples_per_epoch = samples_per_epoch_of(
             len(target), get_world_size())
         runner.logger.info(
-            f'pseudo labels: an epoch is {generator.samples_per_epoch} target '
+            f'pseudo labels: an epoch is {labeler.samples_per_epoch} target '
             f'samples per rank ({len(target)} images)')

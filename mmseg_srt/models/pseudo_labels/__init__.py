@@ -1,3 +1,4 @@
+from .base import BasePseudoLabeler, PseudoLabels
 from .class_balanced_thresholds import (accumulate_histograms, class_maxima,
                                         pass_counts_of_maxima, pass_shares,
                                         pass_shares_of_maxima,
@@ -11,6 +12,7 @@ from .pseudo_label_generator import (PseudoLabelGenerator,
 from .superpixel_refinement import refine_with_superpixels
 
 __all__ = [
+    'BasePseudoLabeler', 'PseudoLabels',
     'accumulate_histograms', 'class_maxima', 'pass_counts_of_maxima',
     'pass_shares', 'pass_shares_of_maxima', 'threshold_from_histogram',
     'thresholds_from_histograms', 'PseudoLabelGenerator',

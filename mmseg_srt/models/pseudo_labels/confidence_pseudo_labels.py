@@ -25,10 +25,13 @@ from typing import Optional, Tuple
 
 import torch
 from mmseg.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
+
+from .base import BasePseudoLabeler, PseudoLabels
 
 # DAFormer's top probability of a confident pixel.
 CONFIDENCE_THRESHOLD = 0.968
+
 
 def allowed_by_image_labels(image_labels: Tensor,
                             image_label_weights: Optional[Tensor] = None
@@ -42,7 +45,7 @@ def allowed_by_image_labels(image_labels: Tensor,
 
 
 @MODELS.register_module()
-class ConfidencePseudoLabeler(nn.Module):
+class ConfidencePseudoLabeler(BasePseudoLabeler):
     """Argmax pseudo labels and their per-image confidence weight.
 
     Args:
@@ -70,14 +73,13 @@ class ConfidencePseudoLabeler(nn.Module):
                  ignore_index: int = 255,
                  warmup_samples: Optional[int] = None,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(
+            num_classes,
+            ignore_index=ignore_index,
+            warmup_samples=warmup_samples)
         if loss_weight < 0:
             raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
         self.loss_weight = float(loss_weight)
-        if warmup_samples is not None and warmup_samples < 0:
-            raise ValueError('warmup_samples must be >= 0, got '
-                             f'{warmup_samples}')
-        self.warmup_samples = warmup_samples
         self.register_buffer('samples_seen',
                              torch.tensor(0, dtype=torch.long))
         if not 0.0 <= confidence_threshold <= 1.0:
@@ -87,10 +89,8 @@ class ConfidencePseudoLabeler(nn.Module):
             raise ValueError("weighting must be 'image' or 'pixel', got "
                              f'{weighting!r}')
         self.weighting = weighting
-        self.num_classes = num_classes
         self.confidence_threshold = confidence_threshold
         self.use_image_labels = use_image_labels
-        self.ignore_index = ignore_index
 
     @torch.no_grad()
     def forward(self,
@@ -135,3 +135,21 @@ class ConfidencePseudoLabeler(nn.Module):
             weights = torch.zeros_like(weights)
         self.samples_seen += probs.shape[0]
         return labels, weights
+
+    def label(self,
+              probs: Tensor,
+              valid: Optional[Tensor] = None,
+              image_labels: Optional[Tensor] = None,
+              image_label_weights: Optional[Tensor] = None,
+              superpixels: Optional[Tensor] = None) -> PseudoLabels:
+        """:meth:`forward`'s labels and weights; logs ``weight``, each
+        image's weighted share of its valid pixels (its confident share
+        under ``'image'`` weighting), averaged, in percent. Superpixels are
+        not used."""
+        labels, weights = self(probs, valid, image_labels,
+                               image_label_weights)
+        if valid is None:
+            valid = torch.ones_like(labels, dtype=torch.bool)
+        share = weights.flatten(1).sum(1) / valid.flatten(1).sum(1).clamp(
+            min=1)
+        return PseudoLabels(labels, weights, {'weight': share.mean() * 100})

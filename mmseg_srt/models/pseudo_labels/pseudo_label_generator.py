@@ -58,9 +58,10 @@ from typing import Optional, Sequence, Tuple
 import torch
 from mmengine.dist import all_reduce
 from mmseg.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
 from torch.profiler import record_function
 
+from .base import BasePseudoLabeler, PseudoLabels
 from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         accumulate_histograms, class_maxima,
                                         pass_counts_of_maxima,
@@ -71,7 +72,7 @@ from .superpixel_refinement import refine_with_superpixels
 
 
 @MODELS.register_module()
-class PseudoLabelGenerator(nn.Module):
+class PseudoLabelGenerator(BasePseudoLabeler):
     """Pseudo labels for the target domain (Eq. 5, Algorithms 1-2).
 
     Args:
@@ -115,6 +116,8 @@ class PseudoLabelGenerator(nn.Module):
         ignore_index: Label of pixels without a pseudo label.
     """
 
+    needs_samples_per_epoch = True
+
     def __init__(self,
                  num_classes: int,
                  portion_start: float = 0.25,
@@ -132,7 +135,11 @@ class PseudoLabelGenerator(nn.Module):
                  keep_silent_thresholds: bool = False,
                  warmup_samples: Optional[int] = None,
                  ignore_index: int = 255) -> None:
-        super().__init__()
+        super().__init__(
+            num_classes,
+            ignore_index=ignore_index,
+            warmup_samples=warmup_samples,
+            samples_per_epoch=samples_per_epoch)
         for name, value in (('portion_start', portion_start),
                             ('portion_max', portion_max)):
             if not 0.0 < value <= 1.0:
@@ -148,13 +155,6 @@ class PseudoLabelGenerator(nn.Module):
         if running_samples is not None and running_samples < 1:
             raise ValueError('running_samples must be positive, got '
                              f'{running_samples}')
-        if warmup_samples is not None and warmup_samples < 0:
-            raise ValueError('warmup_samples must be >= 0, got '
-                             f'{warmup_samples}')
-        if samples_per_epoch is not None and samples_per_epoch < 1:
-            raise ValueError('samples_per_epoch must be positive, got '
-                             f'{samples_per_epoch}')
-        self.num_classes = num_classes
         self.portion_start = portion_start
         self.portion_step = portion_step
         self.portion_max = portion_max
@@ -163,13 +163,10 @@ class PseudoLabelGenerator(nn.Module):
         self.in_place_refinement = in_place_refinement
         self.num_bins = num_bins
         self.histogram_scale = histogram_scale
-        self.samples_per_epoch = samples_per_epoch
         self.use_image_labels = use_image_labels
         self.keep_silent_thresholds = keep_silent_thresholds
-        self.warmup_samples = warmup_samples
         self.statistics = statistics
         self.running_samples = running_samples
-        self.ignore_index = ignore_index
         self.register_buffer('histograms',
                              torch.zeros(num_classes, num_bins,
                                          dtype=torch.long))
@@ -305,6 +302,42 @@ class PseudoLabelGenerator(nn.Module):
             with record_function('srt:threshold_statistics'):
                 self.observe(probs, valid, maxima)
         return labels
+
+    @torch.no_grad()
+    def label(self,
+              probs: Tensor,
+              valid: Optional[Tensor] = None,
+              image_labels: Optional[Tensor] = None,
+              image_label_weights: Optional[Tensor] = None,
+              superpixels: Optional[Tensor] = None) -> PseudoLabels:
+        """:meth:`forward`'s labels (no weights: every labelled pixel
+        counts 1). Logs what they were made with (``portion`` p and each
+        ``threshold.k``, read before the call, which may end the epoch and
+        move both on), each class's ``pass_share.k`` with its
+        ``predicted.k`` pixel count (so that shares pool over steps), and
+        the ``labelled`` share of the valid pixels."""
+        log_vars = {'portion': self.portion.clone() * 100}
+        if self.has_thresholds:
+            for k, threshold in enumerate(self.class_thresholds):
+                log_vars[f'threshold.{k}'] = threshold.clone()
+        labels = self(
+            probs,
+            valid=valid,
+            superpixels=superpixels,
+            image_labels=image_labels,
+            image_label_weights=image_label_weights)
+        if self.pass_shares is not None:
+            for k, share in enumerate(self.pass_shares):
+                if not torch.isnan(share):
+                    log_vars[f'pass_share.{k}'] = share.float() * 100
+                    log_vars[f'predicted.{k}'] = (
+                        self.predicted_pixels[k].float())
+        if valid is None:
+            valid = torch.ones_like(labels, dtype=torch.bool)
+        labelled = (labels != self.ignore_index).sum()
+        log_vars['labelled'] = labelled.float() / valid.sum().clamp(
+            min=1) * 100
+        return PseudoLabels(labels, None, log_vars)
 
     # ------------------------------------------------------------------
     # Algorithm 1, streamed.

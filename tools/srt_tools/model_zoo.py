@@ -26,11 +26,11 @@ cross-benchmark table of the project's README. ``tools/sweep.py``
 appends runs; ``tools/results_table.py`` writes the summary into the README
 and prints every run, or one run beside recorded rows, on demand.
 """
-import fcntl
 import math
 import os
 import os.path as osp
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import List, Optional, Sequence
 
 import yaml
@@ -121,14 +121,37 @@ def find_run(data: dict, config: str, seed: int,
     return None
 
 
+@contextmanager
+def exclusive_lock(path: str):
+    """Hold an exclusive lock on the file ``path`` (created if missing) for
+    the block, waiting for it: ``fcntl.flock`` on POSIX; on Windows
+    ``msvcrt.locking``, which gives up with an OSError after 10 s."""
+    with open(path, 'a+') as lock:
+        if os.name == 'nt':
+            import msvcrt
+            lock.seek(0)
+            msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                lock.seek(0)
+                msvcrt.locking(lock.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def add_run(path: str, model: dict) -> None:
     """Append one run to the metafile at ``path`` (created if missing);
     a run of the same config, options and seed is replaced. A run whose
     Name another run (other config or options) holds is refused before
     anything is written. Holds a lock on ``path + '.lock'``, so sweeps
     running side by side can share one metafile."""
-    with open(path + '.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive_lock(path + '.lock'):
         data = load_metafile(path) if osp.isfile(path) else dict(
             Collections=[], Models=[])
         seed = model['Metadata']['Seed']

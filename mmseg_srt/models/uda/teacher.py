@@ -1,0 +1,73 @@
+"""The EMA teacher that makes the pseudo labels (not in the paper; Mean
+Teacher, Tarvainen and Valpola 2017, as DACS and DAFormer use it).
+
+A copy of the segmentor whose weights are buffers of the average of the
+segmentor's, ``teacher = (1 - m) * teacher + m * segmentor`` after every
+segmentor step (mmengine's ``ExponentialMovingAverage``; DAFormer's alpha
+0.999 is m = 0.001). Its first update copies the segmentor. It labels in
+eval mode (dropout off), with its batch norms on their running statistics
+(copied from the segmentor at every update) or on each target batch's own.
+Its weights and step count are buffers, saved and resumed with the model.
+"""
+from typing import Tuple
+
+import torch
+from mmengine.model import ExponentialMovingAverage
+from torch import Tensor, nn
+
+from ..utils import batch_norm_statistics, decode_head_outputs
+
+NORM_STATS: Tuple[str, ...] = ('running', 'batch')
+
+
+class EMATeacher(ExponentialMovingAverage):
+    """An exponential moving average of an mmseg encoder-decoder that
+    labels target batches.
+
+    Args:
+        segmentor: The student (an encoder-decoder; deep-copied).
+        momentum: m, the student's share in each update, in (0, 1].
+        norm_stats: ``'running'``: batch norms on their running statistics,
+            as at test time; ``'batch'``: on each batch's own, as the
+            segmentor's training-mode forward (the paper's pseudo labels
+            come from it) and DAFormer's teacher. The ``'batch'`` forward
+            leaves no trace in the running statistics.
+    """
+
+    def __init__(self,
+                 segmentor: nn.Module,
+                 momentum: float,
+                 norm_stats: str = 'running') -> None:
+        if not 0.0 < momentum <= 1.0:
+            raise ValueError('teacher_momentum must be in (0, 1], got '
+                             f'{momentum}')
+        if norm_stats not in NORM_STATS:
+            raise ValueError(f'teacher_norm_stats must be one of '
+                             f'{NORM_STATS}, got {norm_stats!r}')
+        super().__init__(segmentor, momentum=momentum)
+        self.norm_stats = norm_stats
+
+    @property
+    def ready(self) -> bool:
+        """Whether the teacher holds an average: after its first update,
+        which copies the student."""
+        return int(self.steps) > 0
+
+    @torch.no_grad()
+    def seg_logits(self, inputs: Tensor) -> Tensor:
+        """The teacher's decode-head logits of a preprocessed batch."""
+        teacher = self.module
+        was_training = teacher.training
+        teacher.eval()
+        try:
+            if self.norm_stats == 'batch':
+                with batch_norm_statistics(teacher):
+                    return self._seg_logits(inputs)
+            return self._seg_logits(inputs)
+        finally:
+            teacher.train(was_training)
+
+    def _seg_logits(self, inputs: Tensor) -> Tensor:
+        features = self.module.extract_feat(inputs)
+        return decode_head_outputs(self.module.decode_head,
+                                   features).seg_logits

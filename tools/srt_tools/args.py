@@ -1,0 +1,59 @@
+"""The arguments the analysis tools share: a config, its checkpoint(s) and
+``--cfg-options``, read in one order (missing checkpoints first, in one
+line naming them, before any config is built)."""
+import argparse
+from typing import List, Optional
+
+from mmengine.config import Config, DictAction
+
+from mmseg_srt.utils import require_checkpoints
+
+CFG_OPTIONS_HELP = (
+    'override settings of the config, as in tools/train.py: key=value '
+    'pairs merged into the config (a list as key="[a,b]" or key=a,b)')
+
+
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options key=value ...``, mmseg's config override."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help=CFG_OPTIONS_HELP)
+
+
+def config_parser(description: str,
+                  checkpoints: Optional[str] = '+',
+                  config_help: str = 'the config of the trained model',
+                  checkpoint_help: Optional[str] = None
+                  ) -> argparse.ArgumentParser:
+    """A parser with the positional ``config``, then ``checkpoint``
+    (``checkpoints='1'``), ``checkpoints`` (``'+'``: one or more) or none
+    (None), and ``--cfg-options``; each tool adds its own options."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config', help=config_help)
+    if checkpoints == '1':
+        parser.add_argument(
+            'checkpoint', help=checkpoint_help or 'a checkpoint of the config')
+    elif checkpoints is not None:
+        parser.add_argument(
+            'checkpoints',
+            nargs=checkpoints,
+            help=checkpoint_help or 'checkpoints of the config')
+    add_cfg_options(parser)
+    return parser
+
+
+def checkpoints_of(args: argparse.Namespace) -> List[str]:
+    """The checkpoint paths ``args`` names (none for a config-only tool)."""
+    if getattr(args, 'checkpoint', None) is not None:
+        return [args.checkpoint]
+    return list(getattr(args, 'checkpoints', None) or [])
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """``args.config`` with ``args.cfg_options`` merged, after checking
+    that every checkpoint ``args`` names exists (``require_checkpoints``:
+    one line naming the missing ones, exit code 1)."""
+    require_checkpoints(checkpoints_of(args))
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
