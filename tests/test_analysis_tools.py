@@ -31,6 +31,7 @@ def trained(tmp_path_factory, tiny_endosynth):
     return config, checkpoint_path(folder / 'work', 3), folder
 
 
+@pytest.mark.slow
 def test_visualize_pseudo_labels_figure_and_eval(trained):
     config, checkpoint, folder = trained
     out = folder / 'pl.png'
@@ -55,6 +56,7 @@ def test_visualize_pseudo_labels_figure_and_eval(trained):
     assert 'p = 0.35' in result.stdout
 
 
+@pytest.mark.slow
 def test_visualize_without_masks_and_eval_is_a_clear_error(trained):
     config, checkpoint, folder = trained
     result = run_tool([
@@ -67,6 +69,7 @@ def test_visualize_without_masks_and_eval_is_a_clear_error(trained):
     assert "needs masks; dataset 'target_train'" in result.stderr
 
 
+@pytest.mark.slow
 def test_tsne_features_figure(trained):
     config, checkpoint, folder = trained
     out = folder / 'tsne.png'
@@ -141,6 +144,7 @@ def test_feature_cell_purity_hand_worked():
     assert sums.tolist() == [1.5, 1.0, 1.0, 0.0]
 
 
+@pytest.mark.slow
 def test_analyze_feature_purity_tool_at_stride_one(trained):
     """At stride 1 every cell is one pixel: each present class's cell share
     is its pixel share and its purity 100 %."""
@@ -168,6 +172,7 @@ def test_split_errors_size_mismatch_is_a_clear_error():
         split_errors(np.zeros((4, 4), bool), np.zeros((4, 5), bool), 1)
 
 
+@pytest.mark.slow
 def test_analyze_errors_tool(trained, tiny_endosynth):
     config, checkpoint, folder = trained
     out = folder / 'errors.png'
@@ -218,6 +223,7 @@ def test_analyze_errors_tool(trained, tiny_endosynth):
     assert lines[0] in plain.stdout.splitlines()
 
 
+@pytest.mark.slow
 def test_analyze_errors_unknown_class_names_the_classes(trained):
     config, checkpoint, folder = trained
     result = run_tool([
@@ -232,6 +238,7 @@ def test_analyze_errors_unknown_class_names_the_classes(trained):
     assert "'lesion'" in result.stderr
 
 
+@pytest.mark.slow
 def test_analyze_errors_groups_equal_runs_on_each_group(trained,
                                                        tiny_endosynth):
     """``--groups``: each group's line is what the tool prints for a
@@ -272,6 +279,7 @@ def test_analyze_errors_groups_equal_runs_on_each_group(trained,
             alone, f'{checkpoint} (normal, {len(images)} images)')
 
 
+@pytest.mark.slow
 def test_analyze_errors_group_missing_names_file_and_image(trained,
                                                            tiny_endosynth):
     config, checkpoint, folder = trained
@@ -340,6 +348,7 @@ def test_image_miou_hand_worked():
     assert tool.image_miou(predicted, truth, 3) == pytest.approx(50.)
 
 
+@pytest.mark.slow
 def test_compare_predictions_figure(trained):
     """Two rows (images) of four tiles: frame, truth, and the same
     checkpoint twice, drawn alike; a legend below."""
@@ -384,6 +393,7 @@ CHECKPOINT_TOOLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('tool', sorted(CHECKPOINT_TOOLS))
 def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path,
                                              monkeypatch, capsys):
@@ -450,6 +460,7 @@ def _norm_input_statistics(model, batches):
     return stats
 
 
+@pytest.mark.slow
 def test_adapt_norm_stats_matches_a_literal_average(trained):
     """The tool's checkpoint holds, for every batch norm of the segmentor,
     the average over the dataset's batches of the batch mean and unbiased
@@ -533,6 +544,7 @@ def _train_with_and_without_adabn(tmp_path, write_config, other_hooks=''):
     return config, states
 
 
+@pytest.mark.slow
 def test_adabn_hook_ends_training_with_the_datasets_statistics(
         tmp_path, tiny_endosynth):
     """A run with AdaBNHook ends with the weights of the same run without
@@ -566,6 +578,7 @@ def test_adabn_hook_ends_training_with_the_datasets_statistics(
             assert torch.equal(plain[key], hooked[key]), key
 
 
+@pytest.mark.slow
 def test_from_teacher_undoes_adabn_hook(tmp_path, tiny_endosynth):
     """A run with an EMA teacher that ends with AdaBNHook: --from-teacher
     gives its checkpoint the batch-norm statistics of the same run without
@@ -643,6 +656,7 @@ def test_veto_reach_hand_worked():
                                torch.tensor([0.5, 0.75]))
 
 
+@pytest.mark.slow
 def test_analyze_image_label_veto_tool(trained, tiny_endosynth):
     """The tool's per-class rows on the target frames: the images in which
     each class is absent are those the dataset's image_labels.txt leaves it

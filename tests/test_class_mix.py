@@ -364,6 +364,7 @@ custom_hooks = []
 """
 
 
+@pytest.mark.slow
 def test_warmup_ratio_starts_self_training_at_its_share(
         tmp_path, tiny_endosynth):
     """PseudoLabelHook(warmup_ratio=0.5) on ST-Mix, 4 steps of batch 2:
@@ -385,6 +386,7 @@ def test_warmup_ratio_starts_self_training_at_its_share(
         0.0, 0.0, 100.0, 100.0]
 
 
+@pytest.mark.slow
 def test_st_mix_resumes_where_it_stopped(tmp_path, tiny_endosynth):
     """ST-Mix's parts in the quick start's config (with its discriminator):
     3 steps straight and 2 + 1 resumed give the same segmentor and teacher

@@ -1,6 +1,7 @@
 """Global statistics under DDP, with 2 real gloo processes on CPU: pseudo-label
 thresholds (Algorithm 1) and SRT centroids (Algorithm 3) equal on both ranks
 and equal to one process that sees all the data."""
+import pytest
 import os
 
 import numpy as np
@@ -75,6 +76,7 @@ def worker(rank: int, init_file: str, out_dir: str):
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_processes_match_one(tmp_path):
     mp.spawn(
         worker,

@@ -1,5 +1,6 @@
 """tools/dist_train.sh and tools/dist_test.sh run 2 CPU processes (gloo)
 through torchrun."""
+import pytest
 import re
 import socket
 
@@ -13,6 +14,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dist_train_two_cpu_processes(tmp_path, tiny_endosynth):
     config = write_tiny_config(tmp_path, tiny_endosynth, max_iters=3,
                                checkpoint_interval=3)
@@ -38,6 +40,7 @@ def _test_metrics(output: str) -> str:
     return re.sub(r'\s+(data_)?time: [\d.]+', '', lines[-1]).strip()
 
 
+@pytest.mark.slow
 def test_dist_test_equals_one_process(tmp_path, tiny_endosynth):
     """Two ranks evaluate 3 images (the sampler pads one rank with a repeat,
     which mmengine drops when it gathers the results): the metrics equal a

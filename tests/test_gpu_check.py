@@ -67,6 +67,7 @@ def _install(python: str, *args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_install_wheels_into_a_fresh_environment(fresh_python, tmp_path):
     carry = tmp_path / 'carry'
     _toy_wheel(tmp_path, carry / 'wheels')
@@ -86,6 +87,7 @@ def test_install_wheels_into_a_fresh_environment(fresh_python, tmp_path):
     assert 'all 1 carried distributions installed' in second.stdout
 
 
+@pytest.mark.slow
 def test_install_needs_torch_and_names_missing_files(fresh_python, tmp_path):
     # No carry folder: the error names the folder it looked for.
     missing = tmp_path / 'nowhere'
@@ -101,6 +103,7 @@ def test_install_needs_torch_and_names_missing_files(fresh_python, tmp_path):
     assert 'PyTorch is not installed' in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_install_skips_what_imports(tmp_path):
     # This environment has mmcv with ops and the package: nothing to do,
     # even without mmcv's source in the carry folder.

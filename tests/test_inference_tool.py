@@ -1,5 +1,6 @@
 """tools/inference.py: a folder of images -> masks and overlays, equal to
 mmseg's own inference API on the same model."""
+import pytest
 import shutil
 
 import cv2
@@ -10,6 +11,7 @@ from PIL import Image
 from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
 
 
+@pytest.mark.slow
 def test_folder_to_masks_and_overlays(tmp_path, tiny_endosynth):
     config = write_tiny_uda_config(tmp_path, tiny_endosynth, max_iters=2)
     work_dir = tmp_path / 'work'

@@ -110,6 +110,7 @@ def _torchvision_name(key):
     return '.'.join(parts[:3] + [nested] + parts[4:])
 
 
+@pytest.mark.slow
 def test_torchvision_format_gives_the_same_weights(deep_sort_weights,
                                                    tmp_path):
     torchvision_style = OrderedDict(

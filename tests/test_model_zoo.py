@@ -107,6 +107,7 @@ def test_a_table_keeps_the_spread_where_it_says(tmp_path):
     assert rows['BL'][2:5] == ['-', '-', '60.50']
 
 
+@pytest.mark.slow
 def test_named_tables_go_between_their_markers(tmp_path):
     """A collection's Tables: the summary (plain markers) with its rows and
     the collection's columns, an ablation (its own markers) with its rows
@@ -148,6 +149,7 @@ def test_named_tables_go_between_their_markers(tmp_path):
     assert result.returncode != 0 and "table 'ablation'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_table_on_another_page_links_its_rows_from_there(tmp_path):
     """``Page``: the table goes into that file (from the README's folder),
     its config links relative to it; ``Links: row``: the row's title is the
@@ -215,6 +217,7 @@ def test_a_baseline_column_gives_the_difference_in_pooled_stds(tmp_path):
         render_summary(data, dict(table, Baseline='no such row'))
 
 
+@pytest.mark.slow
 def test_runs_view_prints_every_recorded_run(tmp_path):
     """--runs: one line per Models entry, in the file's order, with its
     seed, metrics, iterations, date and command; the README is untouched."""
@@ -235,6 +238,7 @@ def test_runs_view_prints_every_recorded_run(tmp_path):
     assert render_runs(load_metafile(str(path))) == out
 
 
+@pytest.mark.slow
 def test_compare_reads_the_recorded_rows_from_the_metafile(tmp_path):
     """--compare puts a run's metrics beside the named rows' mean ± std
     over seeds, read from the metafile: change a recorded value and the
@@ -280,6 +284,7 @@ def test_bad_entries_are_named(tmp_path, change, message):
     assert str(path) in str(error.value)
 
 
+@pytest.mark.slow
 def test_results_table_tool_writes_and_checks_the_readme(tmp_path):
     (tmp_path / 'metafile.yaml').write_text(HAND_WRITTEN)
     readme = tmp_path / 'README.md'
@@ -297,6 +302,7 @@ def test_results_table_tool_writes_and_checks_the_readme(tmp_path):
     run_tool(['tools/results_table.py', metafile, '--check'])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('benchmark',
                          ['endosynth', 'kvasir2cvc', 'kvasir2colondb',
                           'camvid_day2dusk'])
@@ -343,6 +349,7 @@ Models:
     for seed, value in enumerate(values))
 
 
+@pytest.mark.slow
 def test_the_overview_marks_what_beats_the_baseline(tmp_path):
     """Hand-worked: BL 61 ± 1; Up 73 ± 3.61 is 12 above, pooled std
     sqrt((2 + 26) / 4) = 2.65, more than twice: bold; Down 56 ± 1 is 5
@@ -378,6 +385,7 @@ def test_the_overview_marks_what_beats_the_baseline(tmp_path):
     assert "'Typo' is no row" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_project_readme_overview_is_generated():
     metafiles = sorted(
         str(p.relative_to(REPO)) for p in REPO.glob('configs/*/metafile.yaml'))
@@ -394,6 +402,7 @@ def _anchors(markdown: str) -> set:
     }
 
 
+@pytest.mark.slow
 def test_sweep_records_resumes_and_skips(tmp_path, tiny_endosynth):
     """Two seeds of a tiny config: seed 1 was stopped after its first
     checkpoint and resumes; both are tested and recorded; a second sweep
@@ -435,6 +444,7 @@ def test_sweep_records_resumes_and_skips(tmp_path, tiny_endosynth):
     assert '0 to go' in again.stdout
 
 
+@pytest.mark.slow
 def test_sweep_names_a_missing_config(tmp_path):
     result = run_tool([
         'tools/sweep.py',
@@ -444,6 +454,7 @@ def test_sweep_names_a_missing_config(tmp_path):
     assert result.returncode != 0 and 'nope.py not found' in result.stderr
 
 
+@pytest.mark.slow
 def test_stopped_sweep_ends_its_trainings(tmp_path, tiny_endosynth):
     """SIGTERM (e.g. from `timeout`) ends the training a sweep started, not
     only the sweep, and leaves the run to resume."""
@@ -555,6 +566,7 @@ def test_seed_in_an_option_is_each_runs_own(tmp_path):
     assert Path(runs[0].work_dir).parent == Path(runs[1].work_dir).parent
 
 
+@pytest.mark.slow
 def test_quickstart_prints_its_run_beside_the_recorded_rows(tmp_path):
     """The main job (cut to 2 iterations) ends with its own metrics beside
     the recorded rows, which it reads from the metafile: in a copy whose

@@ -1,9 +1,11 @@
 """A plain mmseg config picks up mmseg-srt through custom_imports alone."""
+import pytest
 import subprocess
 import sys
 import textwrap
 
 
+@pytest.mark.slow
 def test_custom_imports_registers_components(tmp_path, tiny_endosynth):
     config = tmp_path / 'plain_mmseg_config.py'
     config.write_text(

@@ -1,4 +1,5 @@
 """tools/convert_datasets/polyp_free_crops.py on hand-made frames."""
+import pytest
 import cv2
 import numpy as np
 
@@ -20,6 +21,7 @@ def write_frame(target, name, polyp_box):
     cv2.imwrite(str(target / 'masks' / f'{name}.png'), mask)
 
 
+@pytest.mark.slow
 def test_polyp_free_crops(tmp_path):
     target = tmp_path / 'target'
     (target / 'images').mkdir(parents=True)

@@ -74,6 +74,7 @@ def test_message_hub_state_round_trips(tmp_path):
                                   np.arange(3, dtype=np.float32))
 
 
+@pytest.mark.slow
 def test_plain_torch_load_needs_the_allow_list(tmp_path):
     """Without mmseg_srt, torch >= 2.6 refuses mmengine's own state: the
     allow-list is what makes resume work, not a weakened loader."""
@@ -90,6 +91,7 @@ def test_plain_torch_load_needs_the_allow_list(tmp_path):
     assert 'HistoryBuffer' in result.stderr
 
 
+@pytest.mark.slow
 def test_test_tool_refuses_foreign_checkpoint(tmp_path, tiny_config):
     marker = tmp_path / 'executed'
     path = tmp_path / 'evil.pth'

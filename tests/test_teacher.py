@@ -37,6 +37,7 @@ def _train(config, work_dir, *extra):
          str(work_dir), *extra])
 
 
+@pytest.mark.slow
 def test_teacher_is_the_moving_average_of_the_segmentor(
         tmp_path, tiny_endosynth):
     config = write_tiny_uda_config(
@@ -70,6 +71,7 @@ def test_teacher_is_the_moving_average_of_the_segmentor(
                for k in last if last[k].is_floating_point())
 
 
+@pytest.mark.slow
 def test_resume_restores_the_teacher(tmp_path, tiny_endosynth):
     config = write_tiny_uda_config(
         tmp_path, tiny_endosynth, max_iters=4, extra=TEACHER)
@@ -102,6 +104,7 @@ def test_teacher_needs_pseudo_labels_and_a_valid_momentum():
         MODELS.build(dict(cfg, teacher_momentum=0.01, pseudo_labeler=None))
 
 
+@pytest.mark.slow
 def test_analysis_loads_a_teacher_run_under_a_config_without_teacher(
         tmp_path, tiny_endosynth):
     """The analysis tools compare presets under one config: a checkpoint
@@ -194,6 +197,7 @@ def _figures(stdout: str, prefix: str) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_analyze_norm_stats_tool(tmp_path, tiny_endosynth):
     """tools/analyze_norm_stats.py on a teacher run: its running-statistics
     figures are analyze_errors' (one image at a time) for the segmentor and

@@ -24,6 +24,7 @@ def _iou_table(output: str) -> dict:
     return {name: float(value) for name, value in rows}
 
 
+@pytest.mark.slow
 def test_prints_per_class_iou_and_miou(tmp_path, trained):
     config, checkpoint = trained
     result = run_tool([
@@ -40,6 +41,7 @@ def test_prints_per_class_iou_and_miou(tmp_path, trained):
     assert miou == pytest.approx(np.mean(known), abs=0.02)
 
 
+@pytest.mark.slow
 def test_out_and_show_dir_write_predictions(tmp_path, trained,
                                             tiny_endosynth):
     config, checkpoint = trained

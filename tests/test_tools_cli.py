@@ -1,6 +1,7 @@
 """Every tool speaks one command-line language (tools/README.md): --help
 runs, a tool that reads a config accepts --cfg-options, outputs are --out
 (a file) or --out-dir (a folder), never a positional argument."""
+import pytest
 import json
 import re
 import subprocess
@@ -48,6 +49,7 @@ sys.stdout.write(json.dumps(results))
 """
 
 
+@pytest.mark.slow
 def test_every_tool_helps_and_reads_configs_with_cfg_options():
     tools = _tools()
     assert len(tools) >= 15

@@ -1,4 +1,5 @@
 """tools/train.py trains, stops, and resumes where it stopped."""
+import pytest
 import json
 
 import torch
@@ -30,6 +31,7 @@ def _optimizer_tensors(checkpoint):
     }
 
 
+@pytest.mark.slow
 def test_resume_continues_instead_of_restarting(tmp_path, tiny_endosynth):
     config = write_tiny_config(tmp_path, tiny_endosynth, max_iters=4)
 
@@ -62,6 +64,7 @@ def test_resume_continues_instead_of_restarting(tmp_path, tiny_endosynth):
     assert any(moved)
 
 
+@pytest.mark.slow
 def test_resume_from_explicit_checkpoint_and_log(tmp_path, tiny_endosynth):
     config = write_tiny_config(tmp_path, tiny_endosynth, max_iters=2,
                                checkpoint_interval=1)

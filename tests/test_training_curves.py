@@ -10,6 +10,7 @@ from mmseg_srt.utils import load_checkpoint_safely
 from .conftest import checkpoint_path, run_tool, write_tiny_uda_config
 
 
+@pytest.mark.slow
 def test_curves_hold_every_iteration(tmp_path, tiny_endosynth):
     # Epochs of 2 target samples = 1 iteration of batch 2: p moves each step.
     config = write_tiny_uda_config(
@@ -92,6 +93,7 @@ def _pass_share_line(tmp_path, rows, ending, *options):
                 and line.endswith(ending))
 
 
+@pytest.mark.slow
 def test_pass_share_summary_by_hand(tmp_path):
     """plot_curves' fidelity table from a hand-written scalars.json: class
     0 passes 25, 35, 30 % at p = 25, 25, 30 %: deviations 0, +10, 0
@@ -116,6 +118,7 @@ def test_pass_share_summary_by_hand(tmp_path):
                             '+5.0]', '100.0', '%', '(epochs)']
 
 
+@pytest.mark.slow
 def test_pass_share_epochs_pool_pixels_by_hand(tmp_path):
     """With pl.predicted.<k>, an epoch pools its pixels: steps 3-4 pass
     35 % of 300 pixels and 30 % of 100 at p = 25 and 30: (105 + 30) / 400 =

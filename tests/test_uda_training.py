@@ -35,6 +35,7 @@ def _optimizer_tensors(optimizer_state):
     }
 
 
+@pytest.mark.slow
 def test_resume_restores_segmentor_discriminator_and_both_optimizers(
         tmp_path, tiny_endosynth):
     """And the pseudo-label state (p, thresholds, statistics, position in
@@ -114,6 +115,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_ddp_two_cpu_processes_end_with_identical_weights(
         tmp_path, tiny_endosynth):
     (tmp_path / 'rank_dump_hook.py').write_text(HOOK)
@@ -154,6 +156,7 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(
                        rank0['segmentor.decode_head.conv_seg.weight'])
 
 
+@pytest.mark.slow
 def test_exported_segmentor_loads_in_plain_mmseg(tmp_path, tiny_endosynth):
     from mmengine.config import Config
     from mmseg.apis import init_model
@@ -215,6 +218,7 @@ def _portions(work_dir):
     ]
 
 
+@pytest.mark.slow
 def test_warmup_ratio_delays_the_first_pseudo_labels(tmp_path,
                                                      tiny_endosynth):
     """8 target images, batch 2: an epoch is 8 samples, 4 steps. Without

@@ -179,6 +179,7 @@ def urban_data(tmp_path_factory):
     return root, expected
 
 
+@pytest.mark.slow
 def test_gta_converter(urban_data):
     root, expected = urban_data
     gta = root / 'gta'
@@ -194,6 +195,7 @@ def test_gta_converter(urban_data):
     assert stats['images_with_class']['terrain'] == 0
 
 
+@pytest.mark.slow
 def test_synthia_converter_reads_16_bit_labels(urban_data):
     root, expected = urban_data
     synthia = root / 'synthia'
@@ -208,6 +210,7 @@ def test_synthia_converter_reads_16_bit_labels(urban_data):
     assert stats['pixels']['motorcycle'] > 0 and stats['pixels']['bus'] == 0
 
 
+@pytest.mark.slow
 def test_cityscapes_converter_splits_and_image_labels(urban_data):
     root, expected = urban_data
     city = root / 'cityscapes'
@@ -233,6 +236,7 @@ def test_cityscapes_converter_splits_and_image_labels(urban_data):
         v for n, v in expected['cityscapes'].items() if n.startswith('val'))
 
 
+@pytest.mark.slow
 def test_datasets_read_the_official_layouts(urban_data):
     from mmseg_srt.datasets import (CityscapesWeakDataset, GTADataset,
                                     SynthiaDataset)
@@ -327,6 +331,7 @@ def test_synthia_16_and_13_class_means_by_hand():
     assert metrics['mIoU'] == pytest.approx(38.67, abs=0.01)
 
 
+@pytest.mark.slow
 def test_precompute_superpixels_fills_the_cache(urban_data, tmp_path):
     """The tool caches what the training pipeline will read: SLIC of each
     original target image with the config's parameters."""
@@ -435,6 +440,7 @@ def urban_trainings(urban_data, tmp_path_factory):
     return {path: (*jobs[path][:2], done[path]) for path in URBAN_CONFIGS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'path', URBAN_CONFIGS,
     ids=[str(p.relative_to(REPO / 'configs')) for p in URBAN_CONFIGS])

@@ -119,6 +119,7 @@ def colondb(tmp_path_factory):
     return src, out
 
 
+@pytest.mark.slow
 def test_converter_reads_colondb(colondb):
     src, out = colondb
     for name in COLONDB_TRAIN + COLONDB_TEST:
@@ -147,6 +148,7 @@ def _literal_region_label(mask, top, left, h, w, margin=8,
     return [0] if near == 0 else None
 
 
+@pytest.mark.slow
 def test_converter_labels_regions_of_real_frames(colondb):
     """Each frame's 9 regions against a per-pixel loop over its mask: kept
     with the right label, or dropped; a kept region's image is the frame's
@@ -184,6 +186,7 @@ def test_converter_labels_regions_of_real_frames(colondb):
     assert kinds == {'[0]', '[0, 1]', 'None'}  # the frames show each case
 
 
+@pytest.mark.slow
 def test_rule_without_lesion_free_region_is_named(colondb, tmp_path):
     src, _ = colondb
     result = run_tool([
@@ -197,6 +200,7 @@ def test_rule_without_lesion_free_region_is_named(colondb, tmp_path):
     assert "leaves no region" in result.stderr
 
 
+@pytest.mark.slow
 def test_mask_of_the_wrong_size_is_named(colondb, tmp_path):
     src, _ = colondb
     copy = tmp_path / 'src'
@@ -246,6 +250,7 @@ test_dataloader = val_dataloader
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('reads_masks', [False, True],
                          ids=['full-method', 'oracle'])
 def test_no_target_training_mask_reaches_training(colondb, tmp_path,
