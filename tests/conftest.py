@@ -24,6 +24,13 @@ CAMVID_DATA = Path(
                    REPO.parent / 'shared' / 'data' / 'camvid'))
 
 
+# The real Cityscapes (pix2pix copy): SRT_CITYSCAPES_DATA, else the shared
+# folder.
+CITYSCAPES_DATA = Path(
+    os.environ.get('SRT_CITYSCAPES_DATA',
+                   REPO.parent / 'shared' / 'data' / 'cityscapes_pix2pix'))
+
+
 def run_tool(args: List[str],
              cwd: Optional[Path] = None,
              expect_ok: bool = True,
@@ -74,6 +81,20 @@ def require_shared_camvid() -> Path:
         message = (f'real CamVid data not found at {root}: set '
                    'SRT_CAMVID_DATA to a folder holding images/, labels/ '
                    'and splits/')
+        if os.environ.get('CI'):
+            pytest.fail(message)
+        pytest.skip(message)
+    return root
+
+
+def require_shared_cityscapes() -> Path:
+    """The real Cityscapes pix2pix copy (CITYSCAPES_DATA): required on CI,
+    skipped elsewhere when absent."""
+    root = CITYSCAPES_DATA
+    if not (root / 'train' / '1.jpg').is_file():
+        message = (f'real Cityscapes (pix2pix) data not found at {root}: '
+                   'set SRT_CITYSCAPES_DATA to a folder holding train/N.jpg '
+                   'and val/N.jpg')
         if os.environ.get('CI'):
             pytest.fail(message)
         pytest.skip(message)

@@ -703,3 +703,20 @@ def test_analyze_image_label_veto_tool(trained, tiny_endosynth):
     ], expect_ok=False)
     assert result.returncode != 0
     assert f'{checkpoint}: no EMA teacher weights' in result.stderr
+
+
+def test_component_heights_hand_worked():
+    """Two objects of class 1 (a 3x2 block: height 3, area 6; a 1x4 bar:
+    height 1, area 4), one pixel touching the block diagonally (8-connected:
+    the block becomes 4 rows, area 7), class 2 elsewhere; a minimum area
+    drops the bar."""
+    from mmseg_srt.apis import component_heights
+    label_map = np.zeros((8, 8), np.uint8)
+    label_map[1:4, 1:3] = 1
+    label_map[4, 3] = 1
+    label_map[6, 2:6] = 1
+    label_map[0, 6] = 2
+    assert sorted(component_heights(label_map, 1)) == [1, 4]
+    assert component_heights(label_map, 1, min_pixels=5) == [4]
+    assert component_heights(label_map, 2) == [1]
+    assert component_heights(label_map, 3) == []

@@ -217,6 +217,19 @@ def test_a_baseline_column_gives_the_difference_in_pooled_stds(tmp_path):
         render_summary(data, dict(table, Baseline='no such row'))
 
 
+def test_a_benchmark_whose_runs_are_pending():
+    """A Baseline row of the collection without a run yet leaves the
+    difference column '-'; a table with no run at all says so."""
+    data = yaml.safe_load(HAND_WRITTEN)
+    data['Models'] = [m for m in data['Models'] if m['Config'].endswith('a.py')]
+    table = dict(Name='twins', Columns={'mIoU': 'mIoU'}, Baseline='BL')
+    rows = _rows(render_summary(data, table))
+    assert set(rows) == {'Ours', 'a (model.srt_loss.loss_weight=10.0)'}
+    assert rows['Ours'][3] == '-'
+    data['Models'] = []
+    assert render_summary(data, table) == 'No run recorded yet.\n'
+
+
 @pytest.mark.slow
 def test_runs_view_prints_every_recorded_run(tmp_path):
     """--runs: one line per Models entry, in the file's order, with its

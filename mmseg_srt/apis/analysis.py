@@ -139,6 +139,19 @@ def masked_dataset(cfg: Config, key: str, config_name: str):
                              dict(type='PackSRTInputs')))
 
 
+def component_heights(label_map: np.ndarray, class_index: int,
+                      min_pixels: float = 1) -> List[int]:
+    """The heights (bounding-box rows) of the 8-connected components of
+    ``class_index`` in a (H, W) label map with at least ``min_pixels``
+    pixels: how tall a class's objects are drawn."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(
+        (label_map == class_index).astype(np.uint8), connectivity=8)
+    return [
+        int(stats[i, cv2.CC_STAT_HEIGHT]) for i in range(1, count)
+        if stats[i, cv2.CC_STAT_AREA] >= min_pixels
+    ]
+
+
 def class_index(dataset, class_name: str, config_name: str) -> int:
     """Index of ``class_name`` among the dataset's classes (a clear error
     listing them when it is not one)."""

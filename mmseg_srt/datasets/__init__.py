@@ -9,7 +9,7 @@ from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
 from .superpixels import SuperpixelSLIC
 from .transforms import (ImageLabelsFromSegMap, ImageLabelsOfCrop,
-                         PackSRTInputs)
+                         ImageLabelsUnknown, PackSRTInputs)
 from .urban import CityscapesWeakDataset, GTADataset, SynthiaDataset
 from .weak_seg_dataset import (ImageLabels, WeakSegDataset,
                                check_same_classes, read_image_label_file,
@@ -21,7 +21,7 @@ __all__ = [
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
-    'read_image_label_file', 'ImageLabelsOfCrop', 'FDAStyle',
+    'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown', 'FDAStyle',
     'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
     'rare_class_probabilities'
 ]

@@ -103,6 +103,28 @@ class ImageLabelsOfCrop(BaseTransform):
 
 
 @TRANSFORMS.register_module()
+class ImageLabelsUnknown(BaseTransform):
+    """Every class's image label unknown: the item as it would be without
+    image-level labels (no classification loss, no veto), for the twin of a
+    config that measures what a target's image labels are worth.
+
+    Required Keys:
+
+    - num_classes
+
+    Modified Keys:
+
+    - gt_image_labels (empty), gt_image_labels_unknown (every class)
+    """
+
+    def transform(self, results: dict) -> dict:
+        results['gt_image_labels'] = []
+        results['gt_image_labels_unknown'] = list(
+            range(results['num_classes']))
+        return results
+
+
+@TRANSFORMS.register_module()
 class PackSRTInputs(PackSegInputs):
     """``PackSegInputs`` that also packs image-level labels.
 

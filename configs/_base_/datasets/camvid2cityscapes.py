@@ -1,0 +1,120 @@
+# CamVid -> Cityscapes (11 CamVid classes): every labelled CamVid frame
+# (500, day and dusk drives, 480x360) as the source, Cityscapes as the
+# pix2pix authors distribute it as the target (992 training frames with
+# image-level labels only, 250 validation frames with labels for evaluation;
+# 512x256 after the converter restores the 2:1 aspect), converted by
+# tools/prepare_camvid2cityscapes.sh into data/camvid2cityscapes
+# (configs/camvid2cityscapes/README.md).
+# Object sizes: cars and pedestrians in the target frames are 0.65-0.80x
+# their height in the 480x360 CamVid frames (median and 75th percentile of
+# connected components, tools/analyze_object_sizes.py), so source
+# frames are rescaled by 0.55-0.85x (0.7 on average) and target frames by
+# 0.75-1.25x around the test scale; both cropped to 256x192.
+dataset_type = 'CamVidDataset'
+data_root = 'data/camvid2cityscapes'
+crop_size = (192, 256)
+source_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=(480, 360),
+        ratio_range=(0.55, 0.85),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='ImageLabelsFromSegMap'),
+    dict(type='PackSRTInputs')
+]
+# Target training frames: no label maps; the frame's image labels (present,
+# absent or unknown: ?k), made unknown where a crop may miss a present class
+# (ImageLabelsOfCrop). SuperpixelSLIC (Algorithm 2's prior): 600 per
+# 512x256 frame (about 15x15 pixels), cached per frame.
+target_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResize',
+        scale=(512, 256),
+        ratio_range=(0.75, 1.25),
+        keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='SuperpixelSLIC',
+        n_segments=600,
+        cache_dir=data_root + '/superpixels'),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='ImageLabelsOfCrop'),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSRTInputs')
+]
+# The -noil twins: the same frames with every image label unknown (no L_C
+# term, no veto), so that a row and its twin differ in the image labels alone.
+target_train_pipeline_noil = target_train_pipeline[:-1] + [
+    dict(type='ImageLabelsUnknown'),
+    dict(type='PackSRTInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(512, 256), keep_ratio=True),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSRTInputs')
+]
+source_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='source/images', seg_map_path='source/masks'),
+    ann_file='source/train.txt',
+    pipeline=source_train_pipeline)
+target_train = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='target/images'),
+    ann_file='target/train.txt',
+    with_seg_map=False,
+    image_label_file='target/image_labels.txt',
+    pipeline=target_train_pipeline)
+target_train_noil = dict(target_train, pipeline=target_train_pipeline_noil)
+# The oracles' training set: the Cityscapes training frames WITH their label
+# maps (which the weakly supervised rows never read), at the target's scale.
+target_train_oracle = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='target/images', seg_map_path='target/masks'),
+    ann_file='target/train.txt',
+    pipeline=[
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(
+            type='RandomResize',
+            scale=(512, 256),
+            ratio_range=(0.75, 1.25),
+            keep_ratio=True),
+        dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+        dict(type='RandomFlip', prob=0.5),
+        dict(type='PhotoMetricDistortion'),
+        dict(type='ImageLabelsFromSegMap'),
+        dict(type='PackSRTInputs')
+    ])
+target_test = dict(
+    type=dataset_type,
+    data_root=data_root,
+    data_prefix=dict(img_path='target/images', seg_map_path='target/masks'),
+    ann_file='target/val.txt',
+    pipeline=test_pipeline)
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=source_train)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=target_test)
+test_dataloader = val_dataloader
+# 11-class mIoU and every class's IoU (IoU.<class>).
+val_evaluator = dict(type='SRTIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
