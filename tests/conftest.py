@@ -189,3 +189,53 @@ default_hooks = dict(
 {extra}
 ''')
     return path
+
+
+TINY_BENCHMARK = '''
+_base_ = [{config!r}]
+data_root = {root!r}
+model = {model}
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset={dataset})
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=2, val_interval=1000)
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=2, max_keep_ckpts=1))
+'''
+# Dropout off and no ImageNet weights: two runs are bit-comparable.
+TINY_SEGMENTOR = dict(
+    decode_head=dict(dropout_ratio=0.), backbone=dict(init_cfg=None))
+
+
+def write_tiny_benchmark_config(folder: Path, config: Path, uda: bool,
+                                root: Path) -> Path:
+    """A real benchmark config (CamVid's, Cityscapes') on the data under
+    ``root``: two iterations of batch 2, no workers; an SRTAdapter config
+    (``uda``) keeps its target pipeline, with the superpixel cache under
+    ``root``."""
+    from mmengine.config import Config
+    if uda:
+        pipeline = Config.fromfile(
+            config).train_dataloader.dataset.target.pipeline
+        pipeline = [
+            dict(step.to_dict(), cache_dir=str(root / 'superpixels'))
+            if step['type'] == 'SuperpixelSLIC' else step.to_dict()
+            for step in pipeline
+        ]
+        model = dict(segmentor=TINY_SEGMENTOR)
+        dataset = dict(
+            source=dict(data_root=str(root)),
+            target=dict(data_root=str(root), pipeline=pipeline))
+    else:
+        model, dataset = TINY_SEGMENTOR, dict(data_root=str(root))
+    path = folder / 'config.py'
+    path.write_text(
+        TINY_BENCHMARK.format(
+            config=str(config),
+            root=str(root),
+            model=repr(model),
+            dataset=repr(dataset)))
+    return path

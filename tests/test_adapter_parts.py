@@ -41,7 +41,7 @@ def test_ema_teacher_first_copies_then_averages():
     assert not teacher.module.weight.requires_grad
 
 
-@pytest.mark.parametrize('momentum', [0.0, 1.5, -0.1])
+@pytest.mark.parametrize('momentum', [0.0, 1.0, 1.5, -0.1])
 def test_ema_teacher_refuses_a_momentum_outside_its_range(momentum):
     with pytest.raises(ValueError, match='teacher_momentum must be'):
         EMATeacher(nn.Linear(1, 1), momentum)

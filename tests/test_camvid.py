@@ -13,7 +13,8 @@ import torch
 
 from mmseg_srt.datasets import CamVidDataset, read_image_label_file
 
-from .conftest import REPO, require_shared_camvid, run_tool
+from .conftest import (REPO, require_shared_camvid, run_tool,
+                       write_tiny_benchmark_config)
 
 DAY = ['0006R0_f00930', '0016E5_00390', '0016E5_00901']
 DUSK_TRAIN = ['0001TP_006690', '0001TP_006720']
@@ -356,22 +357,6 @@ def test_frame_of_another_size_is_named(converted, tmp_path):
 
 
 # ------------------------------------------------------------------ no leak
-TINY = '''
-_base_ = [{config!r}]
-data_root = {root!r}
-model = {model}
-train_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    dataset={dataset})
-val_dataloader = dict(
-    num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_iters=2, val_interval=1000)
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=2, max_keep_ckpts=1))
-'''
-SEGMENTOR = dict(
-    decode_head=dict(dropout_ratio=0.), backbone=dict(init_cfg=None))
 # config prefix -> an SRTAdapter config (else a plain segmentor's)
 CASES = {
     # The paper's full method (PL, superpixels, SRT, D, L_C on image labels).
@@ -381,34 +366,6 @@ CASES = {
     # The target-only oracle reads the label maps: the test can tell.
     'oracle': ('oracle_deeplabv3-mnv2-os16', False),
 }
-
-
-def _tiny_camvid_config(folder: Path, prefix: str, uda: bool,
-                        root: Path) -> Path:
-    from mmengine.config import Config
-    config = _camvid_config(prefix)
-    if uda:
-        pipeline = Config.fromfile(
-            config).train_dataloader.dataset.target.pipeline
-        pipeline = [
-            dict(step.to_dict(), cache_dir=str(root / 'superpixels'))
-            if step['type'] == 'SuperpixelSLIC' else step.to_dict()
-            for step in pipeline
-        ]
-        model = dict(segmentor=SEGMENTOR)
-        dataset = dict(
-            source=dict(data_root=str(root)),
-            target=dict(data_root=str(root), pipeline=pipeline))
-    else:
-        model, dataset = SEGMENTOR, dict(data_root=str(root))
-    path = folder / 'config.py'
-    path.write_text(
-        TINY.format(
-            config=str(config),
-            root=str(root),
-            model=repr(model),
-            dataset=repr(dataset)))
-    return path
 
 
 def _camvid_config(prefix: str) -> Path:
@@ -438,7 +395,8 @@ def test_no_dusk_training_label_map_reaches_training(converted, tmp_path,
                 shape = cv2.imread(str(path), cv2.IMREAD_UNCHANGED).shape
                 cv2.imwrite(str(path), rng.integers(0, 11, shape,
                                                     dtype=np.uint8))
-        config = _tiny_camvid_config(tmp_path / trial, prefix, uda, root)
+        config = write_tiny_benchmark_config(tmp_path / trial,
+                                             _camvid_config(prefix), uda, root)
         work_dir = tmp_path / trial / 'work'
         run_tool(['tools/train.py', str(config), '--work-dir', str(work_dir)])
         weights.append(

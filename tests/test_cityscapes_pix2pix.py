@@ -17,7 +17,7 @@ import torch
 from mmseg_srt.datasets import CamVidDataset
 
 from .conftest import (REPO, require_shared_camvid, require_shared_cityscapes,
-                       run_tool)
+                       run_tool, write_tiny_benchmark_config)
 
 FRAMES = {'train': [1, 4, 7], 'val': [1, 3]}
 IGNORE = 255
@@ -181,16 +181,21 @@ def test_image_labels_against_hand_counts(converted):
     assert f'?{CAMVID.index("fence")}' in train_4
 
 
-def test_three_states_reach_the_packed_sample(converted):
-    _, out, _ = converted
-    dataset = CamVidDataset(
+def _target_train(out: Path, pipeline) -> CamVidDataset:
+    """The converted training frames as the weak configs read them."""
+    return CamVidDataset(
         data_root=str(out),
         data_prefix=dict(img_path='target/images'),
         ann_file='target/train.txt',
         with_seg_map=False,
         image_label_file='target/image_labels.txt',
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='PackSRTInputs')])
+        pipeline=pipeline)
+
+
+def test_three_states_reach_the_packed_sample(converted):
+    _, out, _ = converted
+    dataset = _target_train(out, [dict(type='LoadImageFromFile'),
+                                  dict(type='PackSRTInputs')])
     sample = dataset[1]['data_samples']  # train_4
     labels = sample.gt_image_labels.tolist()
     weights = sample.gt_image_label_weights.tolist()
@@ -203,15 +208,9 @@ def test_three_states_reach_the_packed_sample(converted):
 def test_noil_pipeline_makes_every_image_label_unknown(converted):
     """The -noil twins' target: the same frames, every weight 0."""
     _, out, _ = converted
-    dataset = CamVidDataset(
-        data_root=str(out),
-        data_prefix=dict(img_path='target/images'),
-        ann_file='target/train.txt',
-        with_seg_map=False,
-        image_label_file='target/image_labels.txt',
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='ImageLabelsUnknown'),
-                  dict(type='PackSRTInputs')])
+    dataset = _target_train(out, [dict(type='LoadImageFromFile'),
+                                  dict(type='ImageLabelsUnknown'),
+                                  dict(type='PackSRTInputs')])
     for i in range(len(dataset)):
         sample = dataset[i]['data_samples']
         assert sample.gt_image_label_weights.sum() == 0
@@ -286,22 +285,6 @@ def test_all_training_frames_give_the_readmes_counts(tmp_path):
 
 # --------------------------------------------------------------------------
 # No leak: Cityscapes training masks replaced by noise change nothing.
-TINY = '''
-_base_ = [{config!r}]
-data_root = {root!r}
-model = {model}
-train_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    dataset={dataset})
-val_dataloader = dict(
-    num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-train_cfg = dict(max_iters=2, val_interval=1000)
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=2, max_keep_ckpts=1))
-'''
-SEGMENTOR = dict(
-    decode_head=dict(dropout_ratio=0.), backbone=dict(init_cfg=None))
 # config prefix -> an SRTAdapter config (else a plain segmentor's)
 CASES = {
     # The paper's full method: PL with superpixels, SRT, D, L_C (every other
@@ -346,34 +329,11 @@ def _convert_benchmark(benchmark_data, out: Path) -> Path:
     return out
 
 
-def _tiny_config(folder: Path, prefix: str, uda: bool, root: Path) -> Path:
-    from mmengine.config import Config
+def _benchmark_config(prefix: str) -> Path:
     configs = sorted(
         (REPO / 'configs/camvid2cityscapes').glob(f'{prefix}_*.py'))
     assert len(configs) == 1, configs
-    config = configs[0]
-    if uda:
-        pipeline = Config.fromfile(
-            config).train_dataloader.dataset.target.pipeline
-        pipeline = [
-            dict(step.to_dict(), cache_dir=str(root / 'superpixels'))
-            if step['type'] == 'SuperpixelSLIC' else step.to_dict()
-            for step in pipeline
-        ]
-        model = dict(segmentor=SEGMENTOR)
-        dataset = dict(
-            source=dict(data_root=str(root)),
-            target=dict(data_root=str(root), pipeline=pipeline))
-    else:
-        model, dataset = SEGMENTOR, dict(data_root=str(root))
-    path = folder / 'config.py'
-    path.write_text(
-        TINY.format(
-            config=str(config),
-            root=str(root),
-            model=repr(model),
-            dataset=repr(dataset)))
-    return path
+    return configs[0]
 
 
 @pytest.mark.slow
@@ -395,7 +355,8 @@ def test_no_cityscapes_training_mask_reaches_training(benchmark_data,
                 path = root / 'target/masks' / f'{name}.png'
                 cv2.imwrite(str(path),
                             rng.integers(0, 11, (256, 512), dtype=np.uint8))
-        config = _tiny_config(tmp_path / trial, prefix, uda, root)
+        config = write_tiny_benchmark_config(
+            tmp_path / trial, _benchmark_config(prefix), uda, root)
         work_dir = tmp_path / trial / 'work'
         run_tool(['tools/train.py', str(config), '--work-dir', str(work_dir)])
         weights.append(

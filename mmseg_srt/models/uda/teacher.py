@@ -26,7 +26,7 @@ class EMATeacher(ExponentialMovingAverage):
 
     Args:
         segmentor: The student (an encoder-decoder; deep-copied).
-        momentum: m, the student's share in each update, in (0, 1].
+        momentum: m, the student's share in each update, in (0, 1).
         norm_stats: ``'running'``: batch norms on their running statistics,
             as at test time; ``'batch'``: on each batch's own, as the
             segmentor's training-mode forward (the paper's pseudo labels
@@ -38,8 +38,10 @@ class EMATeacher(ExponentialMovingAverage):
                  segmentor: nn.Module,
                  momentum: float,
                  norm_stats: str = 'running') -> None:
-        if not 0.0 < momentum <= 1.0:
-            raise ValueError('teacher_momentum must be in (0, 1], got '
+        # mmengine's ExponentialMovingAverage accepts (0, 1): m = 1 would
+        # make the teacher the student itself.
+        if not 0.0 < momentum < 1.0:
+            raise ValueError('teacher_momentum must be in (0, 1), got '
                              f'{momentum}')
         if norm_stats not in NORM_STATS:
             raise ValueError(f'teacher_norm_stats must be one of '
