@@ -21,7 +21,8 @@ __all__ = [
     'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
-    'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown', 'FDAStyle',
+    'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown',
+    'FDAStyle',
     'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
     'rare_class_probabilities'
 ]
