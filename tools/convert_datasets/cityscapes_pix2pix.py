@@ -41,12 +41,18 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
+
+from mmseg_srt.datasets import ImageLabelsFromSegMap
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from camvid import format_image_labels  # noqa: E402
 
 IGNORE_INDEX = 255
 SPLITS = ('train', 'val')
@@ -119,16 +125,6 @@ def min_pixels_of(size: Tuple[int, int], min_pixels: int) -> float:
     """The present threshold of a frame of ``size`` (w, h): ``min_pixels``
     of a 480x360 CamVid frame scaled by area."""
     return min_pixels * size[0] * size[1] / CAMVID_FRAME_AREA
-
-
-def image_labels(label_map: np.ndarray, num_classes: int,
-                 threshold: float) -> Tuple[List[int], List[int]]:
-    """(present, unknown) classes of a label map: present from
-    ``threshold`` pixels, unknown with fewer but some."""
-    counts = np.bincount(label_map.ravel(), minlength=256)[:num_classes]
-    present = [k for k in range(num_classes) if counts[k] >= threshold]
-    unknown = [k for k in range(num_classes) if 0 < counts[k] < threshold]
-    return present, unknown
 
 
 def read_pix2pix(path: str) -> Tuple[np.ndarray, np.ndarray]:
@@ -209,12 +205,13 @@ def convert_frame(number: int, split: str, src: str, out_dir: str,
     cv2.imwrite(osp.join(out_dir, 'images', name + '.jpg'), photo,
                 [int(cv2.IMWRITE_JPEG_QUALITY), jpeg_quality])
     cv2.imwrite(osp.join(out_dir, 'masks', name + '.png'), labels)
-    present, unknown = image_labels(labels, len(CLASS_SETS[classes]),
-                                    threshold)
+    image_labels = ImageLabelsFromSegMap(
+        ignore_index=IGNORE_INDEX,
+        min_pixels=threshold)(dict(gt_seg_map=labels))
     return dict(
         name=name,
-        present=present,
-        unknown=unknown,
+        present=image_labels['gt_image_labels'],
+        unknown=image_labels['gt_image_labels_unknown'],
         undecoded=int(undecoded.sum()),
         pixels=int(train_ids.size))
 
@@ -276,9 +273,8 @@ def convert(src: str,
         if split == 'train':
             with open(osp.join(out_dir, 'image_labels.txt'), 'w') as f:
                 f.write(''.join(
-                    ' '.join([r['name'], *map(str, r['present']),
-                              *(f'?{k}' for k in r['unknown'])]) + '\n'
-                    for r in results))
+                    format_image_labels(r['name'], r['present'], r['unknown'])
+                    + '\n' for r in results))
         meta['splits'][split] = len(results)
         meta['undecoded_share'][split] = round(
             sum(r['undecoded'] for r in results) /

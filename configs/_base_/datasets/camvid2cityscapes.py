@@ -82,20 +82,13 @@ target_train_oracle = dict(
     data_root=data_root,
     data_prefix=dict(img_path='target/images', seg_map_path='target/masks'),
     ann_file='target/train.txt',
-    pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadAnnotations'),
+    pipeline=source_train_pipeline[:2] + [
         dict(
             type='RandomResize',
             scale=(512, 256),
             ratio_range=(0.75, 1.25),
-            keep_ratio=True),
-        dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='PhotoMetricDistortion'),
-        dict(type='ImageLabelsFromSegMap'),
-        dict(type='PackSRTInputs')
-    ])
+            keep_ratio=True)
+    ] + source_train_pipeline[3:])
 target_test = dict(
     type=dataset_type,
     data_root=data_root,

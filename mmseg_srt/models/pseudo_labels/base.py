@@ -45,6 +45,8 @@ class BasePseudoLabeler(nn.Module, metaclass=ABCMeta):
     #: Whether the labeler counts epochs, so that ``PseudoLabelHook`` must
     #: tell it ``samples_per_epoch``.
     needs_samples_per_epoch: bool = False
+    #: Whether ``label`` reads superpixels, so that the caller stacks them.
+    uses_superpixels: bool = False
 
     def __init__(self,
                  num_classes: int,
@@ -79,5 +81,6 @@ class BasePseudoLabeler(nn.Module, metaclass=ABCMeta):
             image_labels: (B, K) multi-hot image-level labels, or None.
             image_label_weights: (B, K), 0 where an image label is unknown.
             superpixels: (B, H, W) superpixel ids (negative on padding), or
-                None where the pipeline computed none.
+                None where the pipeline computed none or the labeler does
+                not ``uses_superpixels``.
         """

@@ -117,6 +117,7 @@ class PseudoLabelGenerator(BasePseudoLabeler):
     """
 
     needs_samples_per_epoch = True
+    uses_superpixels = True
 
     def __init__(self,
                  num_classes: int,

@@ -90,7 +90,8 @@ class SelfTraining:
             image_labels=image_labels,
             image_label_weights=image_label_weights,
             superpixels=self._superpixels(samples, height, width,
-                                          inputs.device))
+                                          inputs.device)
+            if self.pseudo_labeler.uses_superpixels else None)
         return PseudoLabels(labels, weights, add_prefix(log_vars, 'pl'))
 
     @staticmethod

@@ -9,6 +9,7 @@ eval mode (dropout off), with its batch norms on their running statistics
 (copied from the segmentor at every update) or on each target batch's own.
 Its weights and step count are buffers, saved and resumed with the model.
 """
+from contextlib import nullcontext
 from typing import Tuple
 
 import torch
@@ -61,15 +62,13 @@ class EMATeacher(ExponentialMovingAverage):
         teacher = self.module
         was_training = teacher.training
         teacher.eval()
+        norm_stats = (
+            batch_norm_statistics(teacher)
+            if self.norm_stats == 'batch' else nullcontext())
         try:
-            if self.norm_stats == 'batch':
-                with batch_norm_statistics(teacher):
-                    return self._seg_logits(inputs)
-            return self._seg_logits(inputs)
+            with norm_stats:
+                features = teacher.extract_feat(inputs)
+                return decode_head_outputs(teacher.decode_head,
+                                           features).seg_logits
         finally:
             teacher.train(was_training)
-
-    def _seg_logits(self, inputs: Tensor) -> Tensor:
-        features = self.module.extract_feat(inputs)
-        return decode_head_outputs(self.module.decode_head,
-                                   features).seg_logits
