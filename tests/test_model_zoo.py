@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from srt_tools.model_zoo import (MetafileError, load_metafile,
@@ -526,9 +527,11 @@ def test_a_run_with_options_gets_its_own_name(tmp_path):
         tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0')
     assert mu1.work_dir == str(
         tmp_path / 'srt_deeplabv3-r18tiny_1.5k_loss_weight-1.0' / 'seed0')
-    (tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0').mkdir(parents=True)
-    (tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0' /
-     'iter_1500.pth').write_bytes(b'')
+    # a whole final checkpoint that last_checkpoint names: trained
+    final = tmp_path / 'srt_deeplabv3-r18tiny_1.5k' / 'seed0' / 'iter_1500.pth'
+    final.parent.mkdir(parents=True)
+    torch.save({'meta': {'iter': 1500}}, final)
+    (final.parent / 'last_checkpoint').write_text(str(final))
     assert (plain.state, mu1.state) == ('trained', 'new')
 
     def model(name, options=None):

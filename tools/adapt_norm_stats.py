@@ -20,14 +20,13 @@ the statistics of training's last step, before the hook replaced them: the
 checkpoint the same run would have written without the hook.
 """
 
-import torch
-
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
 from mmseg_srt.apis import (build_dataset, dataset_batches,
                             estimate_norm_statistics, load_model,
                             segmentor_of, whole_image_pipeline)
 from mmseg_srt.apis.analysis import ADAPTER_SEGMENTOR
-from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
+from mmseg_srt.utils import (load_checkpoint_safely, require_checkpoints,
+                             save_checkpoint_atomically)
 from srt_tools.args import config_parser, load_config
 
 
@@ -72,7 +71,7 @@ def main():
     if args.from_teacher:
         checkpoint = load_checkpoint_safely(args.checkpoint)
         changed = teacher_statistics(checkpoint, args.checkpoint)
-        torch.save(checkpoint, args.out)
+        save_checkpoint_atomically(checkpoint, args.out)
         print(f'{args.out}: {changed} batch-norm buffers copied from the '
               'EMA teacher')
         return
@@ -95,7 +94,7 @@ def main():
                                         'num_batches_tracked'):
             state[prefix + name] = buffer.clone()
             changed += 1
-    torch.save(checkpoint, args.out)
+    save_checkpoint_atomically(checkpoint, args.out)
     print(f'{args.out}: {changed} batch-norm buffers re-estimated on '
           f'{count} batches of {args.batch_size} images of {args.dataset}')
 

@@ -11,13 +11,10 @@ The output loads into the wrapped segmentor's config with mmseg's own tools
 read with ``torch.load(weights_only=True)`` (see mmseg_srt.utils.checkpoint).
 """
 import argparse
-import os
-import os.path as osp
 from collections import OrderedDict
 
-import torch
-
-from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
+from mmseg_srt.utils import (load_checkpoint_safely, require_checkpoints,
+                             save_checkpoint_atomically)
 
 PREFIX = 'segmentor.'
 
@@ -53,8 +50,7 @@ def main():
     require_checkpoints([args.checkpoint])
     exported = export_segmentor(
         load_checkpoint_safely(args.checkpoint, map_location='cpu'))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    torch.save(exported, args.out)
+    save_checkpoint_atomically(exported, args.out)
     print(f'{len(exported["state_dict"])} segmentor tensors written to '
           f'{args.out}')
 

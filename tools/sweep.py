@@ -11,8 +11,9 @@ single-thread jobs use a 2-core machine best).
 
 A sweep can be stopped at any time and run again with the same arguments:
 runs already in the metafile are skipped, a run with checkpoints resumes
-from its last one (``tools/train.py --resume``), a run whose training
-finished is only tested. It prints each run's start and end, every
+from its newest whole one (``tools/train.py --resume``), a run whose
+training finished (its final checkpoint is the one ``last_checkpoint``
+names, and it loads) is only tested. It prints each run's start and end, every
 ``--report-every`` seconds the iteration each running job has reached, and
 what is left.
 
@@ -41,6 +42,8 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
+from mmseg_srt.utils import (CheckpointError, load_checkpoint_safely,
+                             resume_candidates)
 from srt_tools.model_zoo import add_run, find_run, load_metafile
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -132,11 +135,29 @@ class Run:
 
     @property
     def state(self) -> str:
-        if osp.isfile(self.final_checkpoint):
+        """'trained' when the final checkpoint is the one mmengine's
+        ``last_checkpoint`` names and it loads; 'resumable' when the work dir
+        holds any checkpoint (``tools/train.py --resume`` starts from the
+        newest whole one); else 'new'."""
+        if self.trained():
             return 'trained'
-        if osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
+        if resume_candidates(self.work_dir):
             return 'resumable'
         return 'new'
+
+    def trained(self) -> bool:
+        pointer = osp.join(self.work_dir, 'last_checkpoint')
+        if not osp.isfile(pointer):
+            return False
+        with open(pointer) as f:
+            named = f.read().strip()
+        if osp.abspath(named) != osp.abspath(self.final_checkpoint):
+            return False
+        try:
+            load_checkpoint_safely(self.final_checkpoint, map_location='cpu')
+        except (OSError, CheckpointError):  # cut or damaged: resume instead
+            return False
+        return True
 
     def train_command(self, resume: bool) -> List[str]:
         command = [
@@ -172,9 +193,9 @@ class Run:
             OMP_NUM_THREADS=str(self.threads),
             MKL_NUM_THREADS=str(self.threads))
         with open(self.log, 'a') as log:
-            if self.state != 'trained':
-                self._call(
-                    self.train_command(self.state == 'resumable'), log, env)
+            state = self.state
+            if state != 'trained':
+                self._call(self.train_command(state == 'resumable'), log, env)
             test_started = time.time()
             self._call(self.test_command(), log, env)
         return self._test_metrics(test_started)

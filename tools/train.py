@@ -15,8 +15,9 @@ from mmengine.device import get_device
 from mmengine.runner import Runner
 
 import mmseg_srt  # noqa: F401  (registers components, safe loading)
-from mmseg_srt.utils import close_distributed, prepare_cpu_distributed
-from srt_tools.args import add_cfg_options
+from mmseg_srt.utils import (close_distributed, newest_whole_checkpoint,
+                             prepare_cpu_distributed, require_checkpoints)
+from srt_tools.args import add_cfg_options, local_checkpoints
 
 
 def parse_args():
@@ -29,7 +30,8 @@ def parse_args():
         type=str,
         const='auto',
         help='resume from the given checkpoint, or without a value from the '
-        'latest checkpoint in the work_dir')
+        'latest whole checkpoint in the work_dir (the one last_checkpoint '
+        'names, else the newest iter_N.pth that is whole)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -76,6 +78,23 @@ def enable_amp(cfg: Config) -> None:
         wrapper['loss_scale'] = 'dynamic'
 
 
+def resume_from(work_dir: str):
+    """The checkpoint ``--resume`` without a value starts from: the newest
+    whole one in ``work_dir``, saying in one line which were passed over;
+    None (train from the start) when ``work_dir`` holds none at all."""
+    checkpoint, passed_over = newest_whole_checkpoint(work_dir)
+    if checkpoint is None and passed_over:
+        raise SystemExit(f'--resume: no whole checkpoint in {work_dir} '
+                         f'({"; ".join(passed_over)}); remove the work dir\'s '
+                         'checkpoints and last_checkpoint to train from the '
+                         'start')
+    if passed_over and os.environ.get('RANK', '0') == '0':
+        print(f'--resume: {"; ".join(passed_over)}; resuming from '
+              f'{checkpoint}, the newest whole checkpoint in {work_dir}',
+              flush=True)
+    return checkpoint
+
+
 def main():
     args = parse_args()
 
@@ -96,10 +115,12 @@ def main():
 
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = resume_from(cfg.work_dir)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
+    # every checkpoint the run reads, checked before anything is built
+    require_checkpoints(local_checkpoints(cfg))
 
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)

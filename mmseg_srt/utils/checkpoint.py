@@ -12,12 +12,15 @@ it walks to ``__globals__`` and from there to ``os.system``. It is mapped to
 :func:`history_buffer_getattr`, which only returns HistoryBuffer's registered
 statistics methods.
 
-Any other global is refused; :func:`load_checkpoint_safely` turns torch's
-message into one that names the file and the offending global.
+Any other global is refused; :func:`check_checkpoint` finds a refused global,
+a file cut short or a file that is no checkpoint before anything is unpickled,
+in one line that names the file.
 """
+import os
 import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
@@ -88,49 +91,183 @@ def register_safe_globals() -> None:
         add_safe_globals(mmengine_safe_globals())
 
 
-class UnsafeCheckpointError(RuntimeError):
+class CheckpointError(RuntimeError):
+    """A file that cannot be read as a checkpoint: cut short, damaged or not
+    a checkpoint at all. The message is one line that names the file."""
+
+
+class UnsafeCheckpointError(CheckpointError):
     """A checkpoint holds a pickled object outside the allow-list."""
+
+
+# torch.save has written a zip archive since torch 1.6; before, a pickle.
+_ZIP_MAGIC = b'PK\x03\x04'
+_PICKLE_PROTOCOL = b'\x80'
+
+
+def _unsafe_message(filename: str, what: str) -> str:
+    return (f'Refusing to load checkpoint {filename}: it contains a pickled '
+            f'object that is not a tensor or a known mmengine type ({what}). '
+            'Unpickling it could run arbitrary code, so nothing of it was '
+            'executed. If you created this file yourself and trust it, '
+            're-save only its tensors (e.g. its "state_dict") and load '
+            'that instead.')
+
+
+def check_checkpoint(filename: str) -> None:
+    """Check, without unpickling anything, that ``filename`` is a whole
+    checkpoint that :func:`load_checkpoint_safely` may read: it exists, its
+    zip archive has its end (a write that was interrupted leaves none),
+    holds torch's ``data.pkl``, and pickles no global outside the
+    allow-list. Reads the archive's directory and ``data.pkl`` only, not
+    the tensors. A pre-1.6 pickle checkpoint is left to the load.
+
+    Raises:
+        FileNotFoundError: ``checkpoint not found: FILE``.
+        CheckpointError: cut short, empty, or not a checkpoint.
+        UnsafeCheckpointError: a pickled global outside the allow-list.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    size = osp.getsize(filename)
+    if size == 0:
+        raise CheckpointError(f'checkpoint {filename} is empty (0 bytes)')
+    with open(filename, 'rb') as f:
+        head = f.read(len(_ZIP_MAGIC))
+    if head.startswith(_PICKLE_PROTOCOL):
+        return
+    if head != _ZIP_MAGIC:
+        raise CheckpointError(
+            f'{filename} is not a checkpoint: torch.save writes a zip '
+            f'archive (or, before torch 1.6, a pickle), this file begins '
+            f'with {head!r}')
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        raise CheckpointError(
+            f'checkpoint {filename} is cut short: {size} bytes of a zip '
+            'archive without its end (its write was interrupted)') from None
+    if not any(name.rsplit('/', 1)[-1] == 'data.pkl' for name in names):
+        raise CheckpointError(
+            f'{filename} is not a checkpoint: a zip archive without the '
+            'data.pkl that torch.save writes')
+    find_unsafe = getattr(torch.serialization,
+                          'get_unsafe_globals_in_checkpoint', None)
+    if find_unsafe is None:  # torch < 2.5: the load refuses them
+        return
+    register_safe_globals()
+    try:
+        unsafe = find_unsafe(filename)
+    except Exception as error:
+        raise CheckpointError(
+            f'checkpoint {filename} is damaged: '
+            f'{_first_line(error)}') from None
+    if unsafe:
+        raise UnsafeCheckpointError(_unsafe_message(filename, unsafe[0]))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def load_checkpoint_safely(filename: str,
                            map_location: Optional[Union[str,
                                                         Callable]] = None
                            ) -> Any:
-    """``torch.load(filename, weights_only=True)`` with a clear refusal.
+    """``torch.load(filename, weights_only=True)`` after
+    :func:`check_checkpoint`, with one-line errors that name the file.
 
     Raises:
         FileNotFoundError: ``filename`` does not exist.
+        CheckpointError: cut short, damaged or not a checkpoint.
         UnsafeCheckpointError: the file pickles a global that is not allowed;
             nothing from it was executed.
     """
-    register_safe_globals()
+    check_checkpoint(filename)
     try:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
     except pickle.UnpicklingError as error:
-        message = str(error)
-        found = re.search(r'GLOBAL (\S+)', message)
-        what = found.group(1) if found else message.splitlines()[0]
+        # refused by the allow-list (a global, or a getattr that
+        # history_buffer_getattr refused) or a damaged pickle
+        found = re.search(r'GLOBAL (\S+)|(refused getattr\(.*?\))',
+                          str(error))
+        if found is None:
+            raise CheckpointError(f'checkpoint {filename} is damaged: '
+                                  f'{_first_line(error)}') from error
         raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint {filename}: it contains a pickled '
-            f'object that is not a tensor or a known mmengine type ({what}). '
-            'Unpickling it could run arbitrary code, so nothing of it was '
-            'executed. If you created this file yourself and trust it, '
-            're-save only its tensors (e.g. its "state_dict") and load '
-            'that instead.') from error
+            _unsafe_message(filename, found.group(1)
+                            or found.group(2))) from error
+    except (RuntimeError, EOFError, ValueError) as error:
+        raise CheckpointError(f'checkpoint {filename} is damaged: '
+                              f'{_first_line(error)}') from error
+
+
+def checkpoint_problem(filename: str) -> Optional[str]:
+    """What :func:`check_checkpoint` finds wrong with ``filename``, in one
+    line naming it, or None for a whole checkpoint."""
+    try:
+        check_checkpoint(filename)
+    except (FileNotFoundError, CheckpointError) as error:
+        return str(error)
+    return None
 
 
 def require_checkpoints(filenames: Iterable[str]) -> None:
-    """End the calling tool with one line naming every path in ``filenames``
-    that is not a file, so that a tool given several checkpoints stops
-    before it builds a model or a dataset or computes anything.
+    """End the calling tool with one line for each of ``filenames`` that is
+    not a whole checkpoint (:func:`check_checkpoint`: missing, cut short,
+    not a checkpoint, unsafe), so that a tool given several checkpoints
+    stops before it builds a model or a dataset or computes anything.
 
     Raises:
-        SystemExit: with ``checkpoint not found: PATH[, PATH ...]``.
+        SystemExit: e.g. ``checkpoint not found: PATH``.
     """
-    missing = [name for name in filenames if not osp.isfile(name)]
-    if missing:
-        raise SystemExit(f'checkpoint not found: {", ".join(missing)}')
+    problems = [checkpoint_problem(name) for name in filenames]
+    problems = [problem for problem in problems if problem is not None]
+    if problems:
+        raise SystemExit('\n'.join(problems))
+
+
+# iter_N.pth / epoch_N.pth, CheckpointHook's default names
+_NUMBERED_CHECKPOINT = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+
+
+def resume_candidates(work_dir: str) -> List[str]:
+    """The checkpoints a ``--resume`` of ``work_dir`` may start from, best
+    first: the one its ``last_checkpoint`` names, then ``iter_N.pth`` /
+    ``epoch_N.pth`` in ``work_dir``, highest N first."""
+    candidates = []
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named:
+            candidates.append(named)
+    numbered = []
+    for name in os.listdir(work_dir) if osp.isdir(work_dir) else []:
+        found = _NUMBERED_CHECKPOINT.match(name)
+        if found:
+            numbered.append((int(found.group(1)), osp.join(work_dir, name)))
+    named = osp.abspath(candidates[0]) if candidates else None
+    for _, path in sorted(numbered, reverse=True):
+        if osp.abspath(path) != named:
+            candidates.append(path)
+    return candidates
+
+
+def newest_whole_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
+    """The first of :func:`resume_candidates` that passes
+    :func:`check_checkpoint`, or None, and one line for each candidate
+    passed over."""
+    passed_over = []
+    for candidate in resume_candidates(work_dir):
+        problem = checkpoint_problem(candidate)
+        if problem is None:
+            return candidate, passed_over
+        passed_over.append(problem)
+    return None, passed_over
 
 
 def _load_from_local(filename: str, map_location=None) -> Any:

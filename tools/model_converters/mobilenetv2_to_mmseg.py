@@ -23,13 +23,14 @@ The output holds ``state_dict`` with backbone keys, for
 ``backbone.init_cfg=dict(type='Pretrained', checkpoint=DST)``.
 """
 import argparse
-import os
-import os.path as osp
 import re
 from collections import OrderedDict
 from typing import Dict, List
 
 import torch
+
+from mmseg_srt.utils import (load_checkpoint_safely, require_checkpoints,
+                             save_checkpoint_atomically)
 
 # Blocks per mmseg layer (MobileNetV2.arch_settings).
 BLOCKS_PER_LAYER = (1, 2, 3, 4, 3, 3, 1)
@@ -97,10 +98,9 @@ def parse_args():
 
 def main():
     args = parse_args()
-    source = torch.load(args.src, map_location='cpu', weights_only=True)
-    converted = convert(source)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    torch.save(dict(state_dict=converted), args.out)
+    require_checkpoints([args.src])
+    converted = convert(load_checkpoint_safely(args.src, map_location='cpu'))
+    save_checkpoint_atomically(dict(state_dict=converted), args.out)
     print(f'{len(converted)} tensors written to {args.out}')
 
 

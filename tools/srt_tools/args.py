@@ -2,7 +2,7 @@
 ``--cfg-options``, read in one order (missing checkpoints first, in one
 line naming them, before any config is built)."""
 import argparse
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from mmengine.config import Config, DictAction
 
@@ -57,3 +57,26 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
+
+
+def local_checkpoints(cfg: Config) -> List[str]:
+    """The local checkpoint files a run of ``cfg`` reads: ``load_from`` and
+    every ``init_cfg=dict(type='Pretrained', checkpoint=...)`` without a
+    URI scheme (``open-mmlab://``, ``https://`` and the like are left to
+    mmengine)."""
+    found = [cfg.get('load_from')]
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get('type') == 'Pretrained':
+                found.append(node.get('checkpoint'))
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                visit(value)
+
+    visit(cfg.get('model'))
+    return [
+        path for path in found if isinstance(path, str) and '://' not in path
+    ]

@@ -35,6 +35,8 @@ from typing import List, Optional, Sequence
 
 import yaml
 
+from mmseg_srt.utils.atomic_io import write_atomically
+
 # Table columns: metafile metric key -> column title; a collection's
 # ``Columns`` (the same mapping) replaces them.
 METRICS = OrderedDict([('IoUn', 'IoUn'), ('IoUd', 'IoUd'), ('mIoU', 'mIoU'),
@@ -97,10 +99,8 @@ def load_metafile(path: str) -> dict:
 
 def dump_metafile(data: dict, path: str) -> None:
     """Write ``data`` atomically (a sweep may be stopped at any moment)."""
-    temporary = f'{path}.{os.getpid()}.tmp'
-    with open(temporary, 'w') as f:
-        yaml.safe_dump(data, f, sort_keys=False, allow_unicode=True)
-    os.replace(temporary, path)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    write_atomically(path, lambda f: f.write(text.encode('utf-8')))
 
 
 def row_key(entry: dict) -> tuple:
