@@ -394,21 +394,30 @@ CHECKPOINT_TOOLS = {
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize('damage', ['missing', 'cut'])
 @pytest.mark.parametrize('tool', sorted(CHECKPOINT_TOOLS))
-def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path,
+def test_damaged_checkpoint_stops_tool_first(tool, damage, trained, tmp_path,
                                              monkeypatch, capsys):
-    """A checkpoint path that is not a file ends every checkpoint-reading
-    tool with one line naming it (``SystemExit`` with the message, which
-    Python prints alone, no traceback), before anything is built, computed
-    or written: a multi-checkpoint tool does not first spend a pass on the
-    checkpoints that exist. In one interpreter (as `python TOOL ...`, each
-    tool as ``__main__``), so mmseg is imported once."""
+    """A checkpoint path that is not a file, or a checkpoint cut short
+    (what a kill during ``torch.save`` leaves), ends every
+    checkpoint-reading tool with one line naming it (``SystemExit`` with the
+    message, which Python prints alone, no traceback), before anything is
+    built, computed or written: a multi-checkpoint tool does not first spend
+    a pass on the checkpoints that are whole. In one interpreter (as `python
+    TOOL ...`, each tool as ``__main__``), so mmseg is imported once."""
     import runpy
 
     from .conftest import REPO
     config, checkpoint, folder = trained
     several, rest = CHECKPOINT_TOOLS[tool]
     gone = tmp_path / 'iter_9999.pth'
+    expected = f'checkpoint not found: {gone}'
+    if damage == 'cut':
+        whole = checkpoint.read_bytes()
+        gone.write_bytes(whole[:len(whole) // 2])
+        expected = (f'checkpoint {gone} is cut short: {len(whole) // 2} '
+                    'bytes of a zip archive without its end (its write was '
+                    'interrupted)')
     out = tmp_path / 'out'
     rest = [
         str(folder) if arg == 'IMAGES' else arg.replace('OUT', str(out))
@@ -421,8 +430,8 @@ def test_missing_checkpoint_stops_tool_first(tool, trained, tmp_path,
     monkeypatch.syspath_prepend(str(REPO / 'tools'))
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(path, run_name='__main__')
-    assert stop.value.code == f'checkpoint not found: {gone}'
-    assert capsys.readouterr().out == ''  # no pass over the one that exists
+    assert stop.value.code == expected
+    assert capsys.readouterr().out == ''  # no pass over the whole one
     assert not out.exists()
 
 

@@ -136,6 +136,10 @@ def check_checkpoint(filename: str) -> None:
         head = f.read(len(_ZIP_MAGIC))
     if head.startswith(_PICKLE_PROTOCOL):
         return
+    if head != _ZIP_MAGIC and _ZIP_MAGIC.startswith(head):
+        raise CheckpointError(
+            f'checkpoint {filename} is cut short: {size} bytes, the start '
+            'of a zip archive (its write was interrupted)')
     if head != _ZIP_MAGIC:
         raise CheckpointError(
             f'{filename} is not a checkpoint: torch.save writes a zip '
