@@ -174,6 +174,33 @@ def test_pixel_weighting_keeps_only_confident_pixels():
         ConfidencePseudoLabeler(num_classes=3, weighting='region')
 
 
+def test_batch_weighting_is_one_share_over_the_batch():
+    """DACS' and DAFormer's weight: confident pixels of the whole batch over
+    its pixels. Image 0 is the map above (2 of 4 sure at 0.9), image 1 is
+    sure everywhere (4 of 4): 6 of 8, every pixel 0.75; 'image' weighting
+    gives 0.5 and 1. With image 1's last column padding: 4 of 6 valid."""
+    first = torch.tensor([[[0.95, 0.50], [0.05, 0.30]],
+                          [[0.03, 0.40], [0.91, 0.30]],
+                          [[0.02, 0.10], [0.04, 0.40]]])
+    second = torch.zeros(3, 2, 2)
+    second[2] = 1.0
+    probs = torch.stack([first, second])
+    batch = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9, weighting='batch')
+    labels, weights = batch(probs)
+    assert labels.tolist() == [[[0, 0], [1, 2]], [[2, 2], [2, 2]]]
+    torch.testing.assert_close(weights, torch.full((2, 2, 2), 0.75))
+    _, per_image = ConfidencePseudoLabeler(
+        num_classes=3, confidence_threshold=0.9)(probs)
+    assert per_image[:, 0, 0].tolist() == [0.5, 1.0]
+    valid = torch.ones(2, 2, 2, dtype=torch.bool)
+    valid[1, :, 1] = False
+    _, weights = batch(probs, valid)
+    expected = torch.full((2, 2, 2), 4 / 6)
+    expected[1, :, 1] = 0
+    torch.testing.assert_close(weights, expected)
+
+
 def test_loss_weight_scales_the_pseudo_labelled_pixels_only():
     # the known map: confident share 0.5, times 0.3 = 0.15 per pixel; in
     # 'pixel' weighting the two sure pixels 0.3; a ClassMix of it keeps

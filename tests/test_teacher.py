@@ -104,6 +104,51 @@ def test_teacher_needs_pseudo_labels_and_a_valid_momentum():
         MODELS.build(dict(cfg, teacher_momentum=0.01, pseudo_labeler=None))
 
 
+@pytest.mark.parametrize('momentum', [0.01, 0.4])
+def test_teacher_warmup_is_the_running_mean_until_momentum(momentum):
+    """DAFormer's alpha_t = min(1 - 1 / (t + 1), alpha) as m_t = max(m,
+    1 / (t + 1)): worked by hand on one weight. The student takes the values
+    3, 5, 10, 2, 8, 4; update 0 copies it. With m = 0.01 the teacher is the
+    plain mean of the values so far at every update shown; with m = 0.4,
+    1 / (t + 1) < 0.4 from t = 2 on, so the teacher then blends by 0.4.
+    Without warmup, m from update 1 on."""
+    from mmseg_srt.models.uda.teacher import EMATeacher
+    student = torch.nn.Linear(1, 1, bias=False)
+    values = [3., 5., 10., 2., 8., 4.]
+
+    def run(warmup):
+        teacher = EMATeacher(student, momentum, warmup=warmup)
+        seen = []
+        for value in values:
+            student.weight.data.fill_(value)
+            teacher.update_parameters(student)
+            seen.append(float(teacher.module.weight))
+        return seen
+
+    if momentum == 0.01:
+        expected = [sum(values[:t + 1]) / (t + 1) for t in range(6)]
+    else:
+        expected = [3., 4.]  # copy, then (3 + 5) / 2
+        for value in values[2:]:
+            expected.append(expected[-1] + 0.4 * (value - expected[-1]))
+    assert run(True) == pytest.approx(expected)
+    plain = [3.]
+    for value in values[1:]:
+        plain.append(plain[-1] + momentum * (value - plain[-1]))
+    assert run(False) == pytest.approx(plain)
+
+
+def test_teacher_warmup_needs_a_teacher():
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    import mmseg_srt  # noqa: F401
+    from .conftest import REPO
+    cfg = Config.fromfile(str(REPO / 'configs/srt_endosynth.py')).model
+    with pytest.raises(ValueError, match='teacher_warmup'):
+        MODELS.build(dict(cfg, teacher_warmup=True))
+
+
 @pytest.mark.slow
 def test_analysis_loads_a_teacher_run_under_a_config_without_teacher(
         tmp_path, tiny_endosynth):

@@ -1,9 +1,9 @@
 # ST-Mix + rare-class sampling of the source images (not the paper;
 # DAFormer's sampler, as in configs/camvid_day2dusk/st-mix-rcs_*): an image
 # is drawn class first, P(c) = softmax((1 - f_c) / 0.01), then one holding at
-# least 64 pixels of c (DAFormer's 3000 of 1280x720, scaled to 160x128). With
-# two classes the lesion takes nearly every draw: the source images without
-# a lesion (a third of them) are left out.
+# least 64 pixels of c (0.3 % of a 160x128 map; DAFormer's 3000 are 0.15 %
+# of GTA5's 1914x1052 maps). With two classes the lesion takes nearly every
+# draw: the source images without a lesion (a third of them) are left out.
 _base_ = ['./st-mix_deeplabv3-r18tiny_1.5k.py']
 train_dataloader = dict(
     sampler=dict(

@@ -24,7 +24,11 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmseg.registry import DATASETS, DATA_SAMPLERS
 from torch.utils.data import Dataset, Sampler
 
+from .rare_class_sampling import ClassCrop
 from .weak_seg_dataset import check_same_classes
+
+# A source index: plain, or a rare-class draw to crop until it shows its class
+SourceIndex = Union[int, ClassCrop]
 
 
 @DATASETS.register_module()
@@ -53,14 +57,30 @@ class SourceTargetDataset(Dataset):
         """The source's length: what an epoch-based loop would iterate."""
         return len(self.source)
 
-    def __getitem__(self, index: Union[int, Tuple[int, int]]) -> dict:
+    def __getitem__(self, index: Union[int, Tuple[SourceIndex,
+                                                 int]]) -> dict:
         if isinstance(index, (tuple, list)):
             source_index, target_index = index
         else:  # a plain sampler: walk both sets in step
             source_index, target_index = index, index % len(self.target)
-        return dict(
-            source=self.source[source_index],
-            target=self.target[target_index])
+        if isinstance(source_index, ClassCrop):
+            source = self.crop_showing_class(source_index)
+        else:
+            source = self.source[source_index]
+        return dict(source=source, target=self.target[target_index])
+
+    def crop_showing_class(self, crop: ClassCrop) -> dict:
+        """``source[crop.index]``, drawn again through its pipeline (a new
+        random crop) up to ``crop.tries`` times while its label map holds
+        ``crop.min_pixels`` or fewer pixels of ``crop.class_index``; the
+        last draw is kept whatever it holds (DAFormer's re-crop)."""
+        sample = self.source[crop.index]
+        for _ in range(crop.tries):
+            labels = sample['data_samples'].gt_sem_seg.data
+            if int((labels == crop.class_index).sum()) > crop.min_pixels:
+                break
+            sample = self.source[crop.index]
+        return sample
 
 
 @DATA_SAMPLERS.register_module()
@@ -110,9 +130,14 @@ class SourceTargetInfiniteSampler(Sampler):
             order += order[:(-size) % self.world_size]
             yield from order[self.rank::self.world_size]
 
-    def __iter__(self) -> Iterator[Tuple[int, int]]:
-        source = (iter(self.source_sampler) if self.source_sampler is not None
-                  else self._stream(self.source_size, self.seed))
+    def __iter__(self) -> Iterator[Tuple[SourceIndex, int]]:
+        if self.source_sampler is None:
+            source = self._stream(self.source_size, self.seed)
+        else:  # RareClassSampler's stream may hold ClassCrop indices
+            source_indices = getattr(self.source_sampler, 'source_indices',
+                                     None)
+            source = (source_indices() if source_indices is not None else
+                      iter(self.source_sampler))
         return zip(source, self._stream(self.target_size, self.seed + 1))
 
     def __len__(self) -> int:

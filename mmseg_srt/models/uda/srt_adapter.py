@@ -72,6 +72,8 @@ class SRTAdapter(BaseModel):
             labels, e.g. ``dict(type='ImageLabelPoolingLoss')`` (not in the
             paper).
         teacher_norm_stats: ``'running'`` or ``'batch'`` (EMATeacher).
+        teacher_warmup: The teacher's momentum max(m, 1 / (t + 1)) at its
+            update t (EMATeacher, DAFormer); False: m throughout.
         discriminator_input: ``'input'`` or ``'logits'``
             (:class:`.OutputSpaceAdversary`).
         data_preprocessor: Unused in training (each domain goes through the
@@ -97,6 +99,7 @@ class SRTAdapter(BaseModel):
                  mix_transform: OptConfigType = None,
                  weak_label_loss: OptConfigType = None,
                  teacher_norm_stats: str = 'running',
+                 teacher_warmup: bool = False,
                  discriminator_input: str = 'input',
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -148,7 +151,11 @@ class SRTAdapter(BaseModel):
             self.teacher = EMATeacher(
                 self.segmentor,
                 teacher_momentum,
-                norm_stats=teacher_norm_stats)
+                norm_stats=teacher_norm_stats,
+                warmup=teacher_warmup)
+        if teacher_warmup and self.teacher is None:
+            raise ValueError('teacher_warmup sets the EMA teacher\'s '
+                             'momentum: it needs teacher_momentum')
         if class_mix is not None and self.teacher is None:
             raise ValueError('class_mix pastes source pixels into target '
                              'images labelled by the teacher: it needs '

@@ -4,7 +4,11 @@ Teacher, Tarvainen and Valpola 2017, as DACS and DAFormer use it).
 A copy of the segmentor whose weights are buffers of the average of the
 segmentor's, ``teacher = (1 - m) * teacher + m * segmentor`` after every
 segmentor step (mmengine's ``ExponentialMovingAverage``; DAFormer's alpha
-0.999 is m = 0.001). Its first update copies the segmentor. It labels in
+0.999 is m = 0.001). Its first update copies the segmentor. With
+``warmup``, update t (t >= 1 after the copy) uses max(m, 1 / (t + 1)): the
+teacher is the plain mean of the segmentor's weights so far until
+1 / (t + 1) falls to m, so the first, barely trained weights do not make up
+(1 - m)^t of it (DAFormer's alpha_t = min(1 - 1 / (t + 1), alpha)). It labels in
 eval mode (dropout off), with its batch norms on their running statistics
 (copied from the segmentor at every update) or on each target batch's own.
 Its weights and step count are buffers, saved and resumed with the model.
@@ -33,12 +37,16 @@ class EMATeacher(ExponentialMovingAverage):
             segmentor's training-mode forward (the paper's pseudo labels
             come from it) and DAFormer's teacher. The ``'batch'`` forward
             leaves no trace in the running statistics.
+        warmup: The momentum max(m, 1 / (t + 1)) at update t (DAFormer);
+            False: m from the first average on (the benchmarks' recorded
+            rows).
     """
 
     def __init__(self,
                  segmentor: nn.Module,
                  momentum: float,
-                 norm_stats: str = 'running') -> None:
+                 norm_stats: str = 'running',
+                 warmup: bool = False) -> None:
         # mmengine's ExponentialMovingAverage accepts (0, 1): m = 1 would
         # make the teacher the student itself.
         if not 0.0 < momentum < 1.0:
@@ -49,6 +57,15 @@ class EMATeacher(ExponentialMovingAverage):
                              f'{NORM_STATS}, got {norm_stats!r}')
         super().__init__(segmentor, momentum=momentum)
         self.norm_stats = norm_stats
+        self.warmup = warmup
+
+    def avg_func(self, averaged_param: Tensor, source_param: Tensor,
+                 steps: int) -> None:
+        """``averaged += m_t * (source - averaged)``, m_t as the class
+        docstring says; ``steps`` counts the updates before this one."""
+        momentum = max(self.momentum, 1.0 /
+                       (int(steps) + 1)) if self.warmup else self.momentum
+        averaged_param.lerp_(source_param, momentum)
 
     @property
     def ready(self) -> bool:
