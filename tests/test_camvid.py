@@ -363,6 +363,8 @@ CASES = {
     'srt': ('srt_deeplabv3-mnv2-os16', True),
     # Ours+: the image-label veto and the EMA teacher.
     'srt-plus': ('srt-plus_deeplabv3-mnv2-os16', True),
+    # ST-Mix + RCS as DAFormer: clean pipelines, the re-crop, jitter, blur.
+    'st-mix-rcs-daformer': ('st-mix-rcs-daformer_deeplabv3-mnv2-os16', True),
     # The target-only oracle reads the label maps: the test can tell.
     'oracle': ('oracle_deeplabv3-mnv2-os16', False),
 }

@@ -56,6 +56,15 @@ target_train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSRTInputs')
 ]
+# Both without photometric distortion, as DAFormer's pipelines: the EMA
+# teacher labels the clean target crop, and the mixed images get the colour
+# augmentation (ColorJitterBlur) instead (st-mix-rcs-daformer).
+source_train_pipeline_clean = [
+    t for t in source_train_pipeline if t['type'] != 'PhotoMetricDistortion'
+]
+target_train_pipeline_clean = [
+    t for t in target_train_pipeline if t['type'] != 'PhotoMetricDistortion'
+]
 # The same with the frames' label maps loaded: only for diagnostics that read
 # them on purpose (configs/camvid_day2dusk/bl-al-srt-gt-centroids_*); no
 # weakly supervised config uses it.

@@ -5,15 +5,21 @@ paper).
 The teacher labels the clean target image; the student is trained to give
 those labels on a mixed image whose colours are jittered and which is
 blurred at random, so it cannot simply copy the teacher's view of the
-pixels. DACS and DAFormer apply both to every mixed image: colour jitter
-with probability 0.8 at strength 0.2 (brightness, contrast, saturation,
-hue), Gaussian blur with probability 0.5 at a sigma drawn from
-[0.15, 1.15], a kernel of about a tenth of the image side.
+pixels. DACS and DAFormer apply both to the mixed images: colour jitter
+with probability 0.8 (brightness, contrast, saturation, hue; strength 0.25
+in DACS, 0.2 in DAFormer), Gaussian blur with probability 0.5 at a sigma
+drawn from [0.15, 1.15], a kernel of about a tenth of the image side.
 
 The transform works on the segmentor's normalised inputs: it takes them
 back to [0, 1] with the data preprocessor's mean and std, changes them and
-normalises again. Hue is rotated in the YIQ colour space (the chroma plane
-turned by ``2 * pi * hue``), a linear stand-in for the HSV hue shift.
+normalises again. Its jitter is torchvision's kind, not the kornia
+``ColorJitter`` (now ``ColorJiggle``) that DACS and DAFormer ran: here
+brightness multiplies, contrast scales the distance to the image's mean
+grey, hue turns the YIQ chroma plane (a linear stand-in for the HSV hue
+shift), in a fixed order, and each image draws whether it is jittered and
+blurred; there brightness adds, contrast multiplies, saturation and hue
+act in HSV, in a random order, and the two coin flips are made once per
+batch.
 
 Draws come from a generator seeded by the run's seed and the number of
 calls so far (a buffer), so a resumed run draws what the uninterrupted one
@@ -109,7 +115,7 @@ class ColorJitterBlur(nn.Module):
         jitter_prob: Chance that an image's colours are jittered.
         jitter_strength: s: brightness, contrast and saturation factors are
             drawn from [1 - s, 1 + s], the hue turn from [-s, s] of a full
-            turn (DACS, DAFormer: 0.2).
+            turn (DAFormer: 0.2; DACS: 0.25).
         blur_prob: Chance that an image is blurred.
         blur_sigma: The range sigma is drawn from.
         kernel_ratio: The blur kernel's side as a share of the image's
