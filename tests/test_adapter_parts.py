@@ -189,3 +189,27 @@ def test_adversary_reads_probabilities_at_the_input_or_logits_size():
     torch.testing.assert_close(at_input.sum(1), torch.ones(1, 8, 8))
     with pytest.raises(ValueError, match='discriminator_input'):
         OutputSpaceAdversary(*losses, 'features', False)
+
+
+def test_ignored_rows_weigh_nothing_after_the_share():
+    """IgnorePseudoLabelRows' map (packed per sample, padded with 0): the
+    pseudo labels keep their classes, their weights are 0 on the ignored
+    rows, and the confident share is still of every valid pixel (DAFormer
+    zeroes the rows after computing it). Image 0: top row ignored; image 1
+    (padded right half): bottom two rows."""
+    logits = torch.zeros(2, 3, 4, 4)
+    logits[:, 2, :2] = 5.0  # confident in the top half
+    batch = _target_batch(widths=(4, 2))
+    maps = [torch.tensor([[0.] * 4] + [[1.] * 4] * 3),
+            torch.tensor([[1.] * 2] * 2 + [[0.] * 2] * 2)]
+    for sample, pixel_map in zip(batch['data_samples'], maps):
+        sample.set_data(
+            dict(gt_pseudo_label_weight=PixelData(data=pixel_map[None])))
+    stage = SelfTraining(
+        ConfidencePseudoLabeler(3, confidence_threshold=0.9))
+    labels, weights, _ = stage.pseudo_labels(logits, batch)
+    assert (labels[:, :2, :2] == 2).all()  # labels unchanged
+    # shares: image 0 8 of 16 pixels, image 1 4 of its 8 valid ones
+    assert torch.equal(weights[0], torch.tensor([[0.] * 4] + [[0.5] * 4] * 3))
+    assert torch.equal(weights[1], torch.tensor([[0.5, 0.5, 0., 0.]] * 2 +
+                                                [[0.] * 4] * 2))

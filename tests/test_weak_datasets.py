@@ -225,3 +225,30 @@ def test_class_lists_must_match(converted):
     check_same_classes(source.metainfo, _target(out).metainfo)
     with pytest.raises(ValueError, match="'polyp'"):
         check_same_classes(source.metainfo, target.metainfo)
+
+
+def test_ignore_pseudo_label_rows_follows_the_crop_and_is_packed():
+    """A 20x8 frame whose pixel values are their row numbers; top 0.1 (2
+    rows) and bottom 0.25 (5 rows) ignored: after a random 10x8 crop the
+    packed map is 0 exactly where the image's row number is below 2 or
+    from 15 on."""
+    import numpy as np
+    from mmcv.transforms import Compose
+
+    import mmseg_srt  # noqa: F401
+    with pytest.raises(ValueError, match='top and bottom'):
+        mmseg_srt.datasets.IgnorePseudoLabelRows(top=0.5, bottom=0.5)
+    rows = np.repeat(np.arange(20, dtype=np.uint8)[:, None], 8, axis=1)
+    pipeline = Compose([
+        dict(type='IgnorePseudoLabelRows', top=0.1, bottom=0.25),
+        dict(type='RandomCrop', crop_size=(10, 8)),
+        dict(type='PackSRTInputs')
+    ])
+    for seed in range(5):
+        np.random.seed(seed)
+        packed = pipeline(
+            dict(img=np.stack([rows] * 3, axis=-1), seg_fields=[]))
+        seen_rows = packed['inputs'][0].numpy()
+        weight = packed['data_samples'].gt_pseudo_label_weight.data[0]
+        expected = ((seen_rows >= 2) & (seen_rows < 15)).astype(np.float32)
+        np.testing.assert_array_equal(weight.numpy(), expected)

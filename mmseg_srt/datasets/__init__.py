@@ -3,7 +3,9 @@ from .endosynth import generate_endosynth
 from .endosynth_dataset import EndoSynthDataset
 from .fda import FDAStyle, fda_source_to_target
 from .lesion_dataset import LesionSegDataset
-from .rare_class_sampling import (RareClassSampler, class_pixel_counts,
+from .pseudo_label_region import IgnorePseudoLabelRows
+from .rare_class_sampling import (ClassCrop, RareClassSampler,
+                                  class_pixel_counts,
                                   rare_class_probabilities)
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
@@ -24,5 +26,5 @@ __all__ = [
     'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown',
     'FDAStyle',
     'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
-    'rare_class_probabilities'
+    'rare_class_probabilities', 'ClassCrop', 'IgnorePseudoLabelRows'
 ]

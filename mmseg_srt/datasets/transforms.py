@@ -140,6 +140,9 @@ class PackSRTInputs(PackSegInputs):
       ``gt_image_labels_unknown``.
     - gt_superpixels (PixelData): superpixel ids (1, H, W), int64, present
       only after ``SuperpixelSLIC``.
+    - gt_pseudo_label_weight (PixelData): (1, H, W) float, the factor on
+      the pixels' pseudo-label weights, present only after
+      ``IgnorePseudoLabelRows``.
     """
 
     def transform(self, results: dict) -> dict:
@@ -170,4 +173,11 @@ class PackSRTInputs(PackSegInputs):
                     gt_superpixels=PixelData(
                         data=torch.from_numpy(
                             superpixels.astype(np.int64))[None])))
+        pseudo_label_weight = results.get('gt_pseudo_label_weight')
+        if pseudo_label_weight is not None:
+            packed['data_samples'].set_data(
+                dict(
+                    gt_pseudo_label_weight=PixelData(
+                        data=torch.from_numpy(
+                            pseudo_label_weight.astype(np.float32))[None])))
         return packed

@@ -54,6 +54,19 @@ target_train_pipeline_noil = target_train_pipeline[:-1] + [
     dict(type='ImageLabelsUnknown'),
     dict(type='PackSRTInputs')
 ]
+# Both with the rows self-training ignores (IgnorePseudoLabelRows, after the
+# resize and flip): the ego vehicle's bonnet at the bottom and the
+# rectification border at the top of every Cityscapes frame, void in the
+# annotation, labelled sky by the teacher (docs/experiments/
+# camvid2cityscapes.md); DAFormer's 15 and 120 of 512 rows.
+ignore_rows = [
+    dict(type='IgnorePseudoLabelRows', top=15 / 512, bottom=120 / 512)
+]
+target_train_pipeline_croppl = (
+    target_train_pipeline[:3] + ignore_rows + target_train_pipeline[3:])
+target_train_pipeline_croppl_noil = (
+    target_train_pipeline_noil[:3] + ignore_rows +
+    target_train_pipeline_noil[3:])
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=True),
@@ -75,6 +88,9 @@ target_train = dict(
     image_label_file='target/image_labels.txt',
     pipeline=target_train_pipeline)
 target_train_noil = dict(target_train, pipeline=target_train_pipeline_noil)
+target_train_croppl = dict(target_train, pipeline=target_train_pipeline_croppl)
+target_train_croppl_noil = dict(
+    target_train, pipeline=target_train_pipeline_croppl_noil)
 # The oracles' training set: the Cityscapes training frames WITH their label
 # maps (which the weakly supervised rows never read), at the target's scale.
 target_train_oracle = dict(

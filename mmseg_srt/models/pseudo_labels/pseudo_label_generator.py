@@ -61,6 +61,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 from torch.profiler import record_function
 
+from ..utils.batch import stack_pixel_maps
 from .base import BasePseudoLabeler, PseudoLabels
 from .class_balanced_thresholds import (EMPTY_CLASS_THRESHOLD, SCALES,
                                         accumulate_histograms, class_maxima,
@@ -421,11 +422,5 @@ def stack_superpixels(maps: Sequence[Optional[Tensor]], height: int,
     of the padded batch; -1 on padding. None when a sample has none."""
     if any(m is None for m in maps):
         return None
-    out = torch.full((len(maps), height, width),
-                     -1,
-                     dtype=torch.long,
-                     device=device)
-    for i, m in enumerate(maps):
-        m = m.reshape(m.shape[-2:])
-        out[i, :m.shape[0], :m.shape[1]] = m.to(device).long()
-    return out
+    return stack_pixel_maps([m.long() for m in maps], height, width, device,
+                            fill=-1)

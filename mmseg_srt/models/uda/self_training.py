@@ -19,8 +19,8 @@ from mmseg.utils import add_prefix
 from torch import Tensor, nn
 
 from ..pseudo_labels import BasePseudoLabeler, PseudoLabels, stack_superpixels
-from ..utils import (ground_truth, image_labels_of, valid_mask,
-                     weighted_decode_loss)
+from ..utils import (ground_truth, image_labels_of, stack_pixel_maps,
+                     valid_mask, weighted_decode_loss)
 
 
 def mix_transform_defaults(data_preprocessor: nn.Module) -> dict:
@@ -92,6 +92,12 @@ class SelfTraining:
             superpixels=self._superpixels(samples, height, width,
                                           inputs.device)
             if self.pseudo_labeler.uses_superpixels else None)
+        if all('gt_pseudo_label_weight' in s for s in samples):
+            # IgnorePseudoLabelRows: after the labeler, as DAFormer zeroes
+            # the rows after computing its confident share
+            weights = weights * stack_pixel_maps(
+                [s.gt_pseudo_label_weight.data for s in samples], height,
+                width, inputs.device, fill=0).to(weights)
         return PseudoLabels(labels, weights, add_prefix(log_vars, 'pl'))
 
     @staticmethod

@@ -1,4 +1,5 @@
-from .batch import ground_truth, image_labels_of, valid_mask
+from .batch import (ground_truth, image_labels_of, stack_pixel_maps,
+                    valid_mask)
 from .batch_norm import batch_norm_statistics, batch_norms
 from .decode_head import (decode_head_outputs, weighted_decode_loss,
                           with_seg_maps)
@@ -7,5 +8,6 @@ from .wrappers import forward_replaced, frozen, unwrap
 __all__ = [
     'batch_norm_statistics', 'batch_norms', 'decode_head_outputs',
     'forward_replaced', 'frozen', 'ground_truth', 'image_labels_of',
-    'unwrap', 'valid_mask', 'weighted_decode_loss', 'with_seg_maps'
+    'stack_pixel_maps', 'unwrap', 'valid_mask', 'weighted_decode_loss',
+    'with_seg_maps'
 ]

@@ -1,6 +1,6 @@
 """What a preprocessed batch (``dict(inputs=..., data_samples=...)``) holds,
 as tensors: the valid (unpadded) pixels, the label maps, the image labels."""
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -48,3 +48,17 @@ def image_labels_of(data_samples: SampleList, device
         torch.ones_like(s.gt_image_labels) for s in data_samples
     ])
     return labels.to(device), weights.to(device)
+
+
+def stack_pixel_maps(maps: Sequence[Tensor], height: int, width: int,
+                     device, fill: float) -> Tensor:
+    """(B, H, W) per-sample maps ((h, w) or (1, h, w)) at the top-left of a
+    padded (H, W) batch, as the data preprocessor pads the images; ``fill``
+    on the padding."""
+    out = torch.full((len(maps), height, width), fill, device=device,
+                     dtype=maps[0].dtype if len(maps) else torch.float)
+    for i, pixel_map in enumerate(maps):
+        pixel_map = pixel_map.reshape(pixel_map.shape[-2:])
+        out[i, :pixel_map.shape[0], :pixel_map.shape[1]] = pixel_map.to(
+            device)
+    return out
