@@ -167,6 +167,15 @@ def test_analyze_feature_purity_tool_at_stride_one(trained):
     assert 0 < purities[0] < 100
 
 
+def test_band_counts_by_hand():
+    from analyze_errors import band_counts
+    mask = np.zeros((8, 2), bool)
+    mask[[0, 5, 6, 7]] = True
+    assert band_counts(mask, 4).tolist() == [2, 0, 2, 4]
+    # 5 rows in 2 bands: rows 0-2, then 3-4 (row r in band r * 2 // 5)
+    assert band_counts(np.ones((5, 1), bool), 2).tolist() == [3, 2]
+
+
 def test_split_errors_size_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match='differ in size'):
         split_errors(np.zeros((4, 4), bool), np.zeros((4, 5), bool), 1)
@@ -181,11 +190,17 @@ def test_analyze_errors_tool(trained, tiny_endosynth):
         str(config),
         str(checkpoint),
         str(checkpoint), '--dataset', 'val_dataloader.dataset', '--out',
-        str(out), '--num-images', '2'
+        str(out), '--num-images', '2', '--bands', '4'
     ])
     lines = [line for line in result.stdout.splitlines()
              if line.startswith(f'{checkpoint} (lesion')]
     assert len(lines) == 2 and lines[0] == lines[1]
+    bands = re.findall(r'false positives by band of rows, top to bottom '
+                       r'\(% of (\d+) pixels\): (.*)', result.stdout)
+    assert len(bands) == 2
+    shares = [float(share) for share in bands[0][1].split(', ')]
+    assert len(shares) == 4
+    assert sum(shares) == pytest.approx(100, abs=0.5) or bands[0][0] == '0'
     numbers = dict(
         re.findall(r'(IoU|precision|recall|area|near \(<= 10 px\)|far) '
                    r'([\d.]+)', lines[0]))

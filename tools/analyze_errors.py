@@ -3,7 +3,8 @@ separate false objects.
 
     python tools/analyze_errors.py CONFIG CKPT [CKPT ...] \
         [--class lesion] [--ring 10] [--dataset target_test] \
-        [--out errors.png] [--num-images 6] [--groups sequences.txt]
+        [--out errors.png] [--num-images 6] [--groups sequences.txt] \
+        [--bands 8]
 
 For each checkpoint, over every image of the dataset (whole images resized
 as the config's test pipeline does), prints the class's IoU, precision and
@@ -16,7 +17,11 @@ share of the true area, with the number of images holding more than
 ``image group`` lines, the image's file name without its extension: e.g.
 CVC-ColonDB's ``sequences.txt``, frame -> video sequence) it prints the same
 for every group of images too: frames of one video show one lesion, so a
-test split's mIoU is often a handful of lesions, and this shows which. The
+test split's mIoU is often a handful of lesions, and this shows which. With
+``--bands N`` it prints where the false positives lie from the top of the
+image to its bottom, in N bands of rows (e.g. a street scene's sky drawn on
+the road at the bottom). Pixels the annotation leaves void
+(``ignore_index``) are not scored, as in the IoU metric. The
 figure shows the images with the most far false positives for the last
 checkpoint: the image with the true outline (green), then each checkpoint's
 prediction of the class (red).
@@ -64,6 +69,11 @@ def parse_args():
                         help='a text file of `image group` lines (image: '
                         'its file name without extension); prints each '
                         "group's figures too")
+    parser.add_argument('--bands',
+                        type=int,
+                        default=0,
+                        help='print the false positives in this many bands '
+                        'of rows, top to bottom (0: not)')
     return parser.parse_args()
 
 
@@ -79,11 +89,21 @@ def overlay_errors(image: np.ndarray, predicted: np.ndarray,
     return outline(painted, truth)
 
 
-def class_masks(model, item: dict, k: int):
-    """Boolean masks of class ``k``: predicted, and true."""
+def class_masks(model, item: dict, k: int, ignore_index: int = 255):
+    """Boolean masks of class ``k``: predicted (on scored pixels: not
+    ``ignore_index``), and true."""
     result = infer(model, item)
-    return ((result.probs[0].argmax(0) == k).numpy(),
-            (result.data_sample.gt_sem_seg.data[0] == k).numpy())
+    truth = result.data_sample.gt_sem_seg.data[0].numpy()
+    predicted = result.probs[0].argmax(0).numpy() == k
+    return predicted & (truth != ignore_index), truth == k
+
+
+def band_counts(mask: np.ndarray, bands: int) -> np.ndarray:
+    """(bands,) pixels of ``mask`` in each of ``bands`` bands of rows,
+    top to bottom (row r is in band ``r * bands // height``)."""
+    band_of_row = np.arange(mask.shape[0]) * bands // mask.shape[0]
+    return np.bincount(band_of_row, weights=mask.sum(1),
+                       minlength=bands)[:bands]
 
 
 def read_groups(path: str, image_paths: List[str]) -> List[str]:
@@ -130,18 +150,28 @@ def main():
         dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
     ]) if args.groups else [])
     group_of = np.array(groups)
+    ignore_index = getattr(dataset, 'ignore_index', 255)
     for checkpoint in args.checkpoints:
         model = load_model(cfg, checkpoint)
         counts = np.zeros((len(dataset), 4), dtype=np.int64)
+        bands = np.zeros(max(args.bands, 1))
         progress = ProgressBar(len(dataset))
         for index in range(len(dataset)):
-            predicted, truth = class_masks(model, dataset[index], k)
+            predicted, truth = class_masks(model, dataset[index], k,
+                                           ignore_index)
             counts[index] = split_errors(predicted, truth, args.ring)
+            if args.bands:
+                bands += band_counts(predicted & ~truth, args.bands)
             progress.update()
         print()
         far_counts = counts[:, 3]
         print(f'{checkpoint} ({args.class_name}, {len(dataset)} images): '
               f'{summary(counts.sum(0), far_counts, args)}')
+        if args.bands:
+            shares = ', '.join(f'{100 * b / max(bands.sum(), 1):.1f}'
+                               for b in bands)
+            print(f'  false positives by band of rows, top to bottom (% of '
+                  f'{int(bands.sum())} pixels): {shares}')
         for group in dict.fromkeys(groups):  # first-seen order
             members = group_of == group
             line = summary(counts[members].sum(0), far_counts[members], args)
@@ -162,7 +192,8 @@ def main():
         for row, item in enumerate(items):
             cells[row].append(
                 overlay_errors(images[row],
-                               class_masks(model, item, k)[0], truths[row]))
+                               class_masks(model, item, k, ignore_index)[0],
+                               truths[row]))
     size = cells[0][0].shape[1::-1]  # images may differ in size
     rows = [
         np.concatenate([cv2.resize(cell, size) for cell in row], axis=1)
