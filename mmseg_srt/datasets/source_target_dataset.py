@@ -57,8 +57,8 @@ class SourceTargetDataset(Dataset):
         """The source's length: what an epoch-based loop would iterate."""
         return len(self.source)
 
-    def __getitem__(self, index: Union[int, Tuple[SourceIndex,
-                                                 int]]) -> dict:
+    def __getitem__(self,
+                    index: Union[int, Tuple[SourceIndex, int]]) -> dict:
         if isinstance(index, (tuple, list)):
             source_index, target_index = index
         else:  # a plain sampler: walk both sets in step

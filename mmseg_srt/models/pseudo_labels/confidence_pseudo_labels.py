@@ -13,9 +13,10 @@ threshold of its own (Algorithm 1's failure on classes the model stops
 predicting). DACS and DAFormer take one share over the whole batch
 (``weighting='batch'``); the default, ``'image'``, takes each image's own, so
 that a frame the teacher is unsure of counts less than a clear one beside it
-(the benchmarks' recorded ST-Mix rows use it). With ``weighting='pixel'`` the unsure pixels are dropped
-instead (weight 0, the confident ones 1: the hard threshold of CBST and
-FixMatch), so a region's uncertain outline never trains as either class.
+(the benchmarks' recorded ST-Mix rows use it). With ``weighting='pixel'``
+the unsure pixels are dropped instead (weight 0, the confident ones 1: the
+hard threshold of CBST and FixMatch), so a region's uncertain outline never
+trains as either class.
 ``warmup_samples`` gives every pixel weight 0 until that many target images
 have been labelled (``PseudoLabelHook(warmup_ratio=...)`` sets it from the
 schedule), so self-training starts from a model the other losses have

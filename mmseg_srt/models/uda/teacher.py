@@ -8,9 +8,10 @@ segmentor step (mmengine's ``ExponentialMovingAverage``; DAFormer's alpha
 ``warmup``, update t (t >= 1 after the copy) uses max(m, 1 / (t + 1)): the
 teacher is the plain mean of the segmentor's weights so far until
 1 / (t + 1) falls to m, so the first, barely trained weights do not make up
-(1 - m)^t of it (DAFormer's alpha_t = min(1 - 1 / (t + 1), alpha)). It labels in
-eval mode (dropout off), with its batch norms on their running statistics
-(copied from the segmentor at every update) or on each target batch's own.
+(1 - m)^t of it (DAFormer's alpha_t = min(1 - 1 / (t + 1), alpha)). It
+labels in eval mode (dropout off), with its batch norms on their running
+statistics (copied from the segmentor at every update) or on each target
+batch's own.
 Its weights and step count are buffers, saved and resumed with the model.
 """
 from contextlib import nullcontext
