@@ -22,7 +22,7 @@ from typing import Dict, Iterator, Tuple
 
 import torch
 
-from mmseg_srt.utils import load_checkpoint_safely
+from mmseg_srt.utils import load_checkpoint_safely, require_checkpoints
 
 
 def tensors(value, prefix: str) -> Iterator[Tuple[str, object]]:
@@ -55,6 +55,7 @@ def main() -> int:
     parser.add_argument('reference')
     parser.add_argument('other')
     args = parser.parse_args()
+    require_checkpoints([args.reference, args.other])
     reference, other = state_of(args.reference), state_of(args.other)
     only = sorted(set(reference) ^ set(other))
     for key in only:
