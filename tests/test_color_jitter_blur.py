@@ -188,3 +188,62 @@ def test_mix_transform_needs_class_mix():
             pseudo_labeler=dict(type='ConfidencePseudoLabeler'),
             teacher_momentum=0.1,
             mix_transform=dict(type='ColorJitterBlur'))
+
+
+def test_hsv_round_trip_against_colorsys():
+    from mmseg_srt.models.uda.color_jitter_blur import hsv_to_rgb, rgb_to_hsv
+    pixels = [(0.2, 0.4, 0.8), (0.9, 0.1, 0.3), (0.5, 0.5, 0.5),
+              (0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.3, 0.9, 0.2)]
+    hsv = rgb_to_hsv(_image(*pixels))
+    for i, pixel in enumerate(pixels):
+        h, s, v = colorsys.rgb_to_hsv(*pixel)
+        torch.testing.assert_close(
+            hsv[:, 0, i],
+            torch.tensor([2 * math.pi * h, s, v], dtype=torch.float64))
+    torch.testing.assert_close(hsv_to_rgb(hsv), _image(*pixels))
+
+
+def test_kornia_jiggle_by_hand():
+    """kornia's ColorJitter as DACS and DAFormer ran it: brightness adds,
+    contrast multiplies, saturation and hue act in HSV, in the drawn
+    order."""
+    from mmseg_srt.models.uda.color_jitter_blur import color_jiggle
+    image = _image((0.5, 0.5, 0.5), (0.2, 0.4, 0.8))
+    keep = (1, 1, 1, 0)
+    # brightness 1.2: + 0.2
+    out = color_jiggle(image, 1.2, *keep[1:], order=[0, 1, 2, 3])
+    torch.testing.assert_close(out, _image((0.7, 0.7, 0.7), (0.4, 0.6, 1.0)))
+    # brightness then contrast 0.5, and the other way round
+    torch.testing.assert_close(
+        color_jiggle(image, 1.2, 0.5, 1, 0, order=[0, 1, 2, 3])[:, 0, 0],
+        torch.full((3, ), 0.35, dtype=torch.float64))
+    torch.testing.assert_close(
+        color_jiggle(image, 1.2, 0.5, 1, 0, order=[1, 0, 2, 3])[:, 0, 0],
+        torch.full((3, ), 0.45, dtype=torch.float64))
+    # saturation 0: every channel the pixel's max (HSV's V), not its luma
+    torch.testing.assert_close(
+        color_jiggle(image, 1, 1, 0, 0, order=[2, 0, 1, 3])[:, 0, 1],
+        torch.full((3, ), 0.8, dtype=torch.float64))
+    # hue a third of a turn: red -> green, green -> blue
+    torch.testing.assert_close(
+        color_jiggle(_image((1., 0., 0.), (0., 1., 0.)), 1, 1, 1, 1 / 3,
+                     order=[3, 2, 1, 0]),
+        _image((0., 1., 0.), (0., 0., 1.)))
+
+
+def test_batch_decisions_are_one_flip_for_all():
+    torch.manual_seed(0)
+    inputs = torch.randn(6, 3, 8, 8)
+    per_batch = ColorJitterBlur(seed=3, decide='batch', jitter='kornia',
+                                jitter_prob=0.5, blur_prob=0.5)
+    for _ in range(8):
+        draws = per_batch.draw(6)
+        assert len(set(draws[:, 0].tolist())) == 1
+        assert len(set(draws[:, 5].tolist())) == 1
+        assert draws.shape == (6, 11)
+    out = per_batch(inputs)
+    assert out.shape == inputs.shape and torch.isfinite(out).all()
+    with pytest.raises(ValueError, match="decide must be"):
+        ColorJitterBlur(decide='pixel')
+    with pytest.raises(ValueError, match="jitter must be"):
+        ColorJitterBlur(jitter='pil')

@@ -7,13 +7,17 @@
 #     more than min_pixels * 0.5 pixels of the class, with min_pixels 260
 #     (DAFormer's 3000 of a 1914x1052 map, 0.15 %, of a 480x360 one);
 #   - no photometric distortion in the pipelines (the teacher labels the clean
-#     target crop) and colour jitter and blur of the mixed images (strength
-#     0.2, ColorJitterBlur: torchvision's jitter, not kornia's; see there).
+#     target crop) and colour jitter and blur of the mixed images (kornia's
+#     jitter at strength 0.2, the coins flipped once per batch).
 _base_ = ['./st-mix-rcs_deeplabv3-mnv2-os16_2k.py']
 model = dict(
     teacher_warmup=True,
     pseudo_labeler=dict(weighting='batch'),
-    mix_transform=dict(type='ColorJitterBlur', jitter_strength=0.2))
+    mix_transform=dict(
+        type='ColorJitterBlur',
+        jitter_strength=0.2,
+        jitter='kornia',
+        decide='batch'))
 train_dataloader = dict(
     sampler=dict(
         source_sampler=dict(min_pixels=260, min_crop_ratio=0.5,

@@ -12,14 +12,16 @@ drawn from [0.15, 1.15], a kernel of about a tenth of the image side.
 
 The transform works on the segmentor's normalised inputs: it takes them
 back to [0, 1] with the data preprocessor's mean and std, changes them and
-normalises again. Its jitter is torchvision's kind, not the kornia
-``ColorJitter`` (now ``ColorJiggle``) that DACS and DAFormer ran: here
-brightness multiplies, contrast scales the distance to the image's mean
-grey, hue turns the YIQ chroma plane (a linear stand-in for the HSV hue
-shift), in a fixed order, and each image draws whether it is jittered and
-blurred; there brightness adds, contrast multiplies, saturation and hue
-act in HSV, in a random order, and the two coin flips are made once per
-batch.
+normalises again. Two jitters: ``jitter='torchvision'`` (the default, the
+benchmarks' recorded rows) multiplies brightness, scales the distance to
+the image's mean grey for contrast, turns the YIQ chroma plane for hue (a
+linear stand-in for the HSV hue shift), in a fixed order;
+``jitter='kornia'`` is the kornia ``ColorJitter`` (now ``ColorJiggle``)
+that DACS and DAFormer ran: brightness adds ``factor - 1``, contrast
+multiplies, saturation scales HSV's S, hue shifts HSV's H by
+``2 * pi * hue``, in an order drawn for each image. ``decide='batch'``
+flips the two coins (jitter? blur?) once per batch, as DAFormer does;
+``'image'`` (the default) flips them for each image.
 
 Draws come from a generator seeded by the run's seed and the number of
 calls so far (a buffer), so a resumed run draws what the uninterrupted one
@@ -67,6 +69,59 @@ def color_jitter(images: Tensor, brightness: float, contrast: float,
                                        math.cos(angle)]])
         matrix = (torch.linalg.inv(to_yiq) @ rotation @ to_yiq).to(images)
         images = torch.einsum('dc,chw->dhw', matrix, images).clamp(0, 1)
+    return images
+
+
+def rgb_to_hsv(images: Tensor) -> Tensor:
+    """(3, H, W) RGB in [0, 1] -> H in [0, 2 pi), S and V in [0, 1]
+    (hexcone; a grey pixel has hue 0 and saturation 0)."""
+    value, argmax = images.max(0)
+    chroma = value - images.min(0).values
+    safe = torch.where(chroma > 0, chroma, torch.ones_like(chroma))
+    red, green, blue = images
+    sector = torch.stack([((green - blue) / safe) % 6,
+                          (blue - red) / safe + 2,
+                          (red - green) / safe + 4])
+    hue = sector.gather(0, argmax[None])[0] * (math.pi / 3)
+    hue = torch.where(chroma > 0, hue, torch.zeros_like(hue))
+    saturation = torch.where(value > 0, chroma / torch.where(
+        value > 0, value, torch.ones_like(value)), torch.zeros_like(value))
+    return torch.stack([hue, saturation, value])
+
+
+def hsv_to_rgb(hsv: Tensor) -> Tensor:
+    """The inverse of :func:`rgb_to_hsv`."""
+    hue, saturation, value = hsv
+    sector = hue / (math.pi / 3)
+    channels = []
+    for offset in (5, 3, 1):  # red, green, blue
+        k = (offset + sector) % 6
+        channels.append(value - value * saturation * torch.clamp(
+            torch.minimum(k, 4 - k), 0, 1))
+    return torch.stack(channels)
+
+
+def color_jiggle(images: Tensor, brightness: float, contrast: float,
+                 saturation: float, hue: float, order: Sequence[int]
+                 ) -> Tensor:
+    """kornia's ``ColorJitter`` (``ColorJiggle``) of (3, H, W) RGB images
+    in [0, 1], the four operations in ``order`` (0 brightness, 1 contrast,
+    2 saturation, 3 hue): brightness adds ``brightness - 1``, contrast
+    multiplies by ``contrast``, saturation multiplies HSV's S, hue adds
+    ``2 * pi * hue`` to HSV's H (modulo a turn); clipped to [0, 1] after
+    each. Factors 1, 1, 1 and hue 0 change nothing."""
+    for operation in order:
+        if operation == 0:
+            images = (images + (brightness - 1)).clamp(0, 1)
+        elif operation == 1:
+            images = (images * contrast).clamp(0, 1)
+        else:
+            h, s, v = rgb_to_hsv(images)
+            if operation == 2:
+                s = (s * saturation).clamp(0, 1)
+            else:
+                h = (h + 2 * math.pi * hue) % (2 * math.pi)
+            images = hsv_to_rgb(torch.stack([h, s, v])).clamp(0, 1)
     return images
 
 
@@ -122,6 +177,11 @@ class ColorJitterBlur(nn.Module):
             (:func:`blur_kernel_size`).
         seed: Seed of the draws; None: torch's initial seed when built
             (mmengine's runner sets it from ``randomness.seed`` first).
+        jitter: ``'torchvision'`` (:func:`color_jitter`) or ``'kornia'``
+            (:func:`color_jiggle`, DACS' and DAFormer's).
+        decide: ``'image'``: each image flips its own coins (jitter?
+            blur?); ``'batch'``: one flip each for the whole batch
+            (DAFormer).
     """
 
     def __init__(self,
@@ -133,8 +193,18 @@ class ColorJitterBlur(nn.Module):
                  blur_prob: float = 0.5,
                  blur_sigma: Tuple[float, float] = (0.15, 1.15),
                  kernel_ratio: float = 0.1,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 jitter: str = 'torchvision',
+                 decide: str = 'image') -> None:
         super().__init__()
+        if jitter not in ('torchvision', 'kornia'):
+            raise ValueError("ColorJitterBlur jitter must be 'torchvision' "
+                             f"or 'kornia', got {jitter!r}")
+        if decide not in ('image', 'batch'):
+            raise ValueError("ColorJitterBlur decide must be 'image' or "
+                             f"'batch', got {decide!r}")
+        self.jitter = jitter
+        self.decide = decide
         if channel_order not in ('rgb', 'bgr'):
             raise ValueError("ColorJitterBlur channel_order must be 'rgb' or "
                              f"'bgr', got {channel_order!r}")
@@ -170,18 +240,23 @@ class ColorJitterBlur(nn.Module):
 
     def draw(self, batch_size: int) -> Tensor:
         """(batch_size, 7) draws of the next call (which it counts):
-        jitter?, brightness, contrast, saturation, hue, blur?, sigma."""
+        jitter?, brightness, contrast, saturation, hue, blur?, sigma; with
+        ``jitter='kornia'`` 4 more columns, whose ranks are the order of the
+        four operations."""
         generator = seeded_generator(self.seed, int(self.calls))
         self.calls += 1
-        uniform = torch.rand(batch_size, 7, generator=generator,
+        columns = 11 if self.jitter == 'kornia' else 7
+        uniform = torch.rand(batch_size, columns, generator=generator,
                              dtype=torch.float64)
         s, (low, high) = self.jitter_strength, self.blur_sigma
-        draws = torch.empty_like(uniform)
+        draws = uniform.clone()
         draws[:, 0] = (uniform[:, 0] < self.jitter_prob).double()
         draws[:, 1:4] = 1 - s + 2 * s * uniform[:, 1:4]
         draws[:, 4] = -s + 2 * s * uniform[:, 4]
         draws[:, 5] = (uniform[:, 5] < self.blur_prob).double()
         draws[:, 6] = low + (high - low) * uniform[:, 6]
+        if self.decide == 'batch':
+            draws[:, [0, 5]] = draws[:1, [0, 5]]
         return draws
 
     def forward(self, inputs: Tensor) -> Tensor:
@@ -197,11 +272,17 @@ class ColorJitterBlur(nn.Module):
             for side in inputs.shape[2:])
         flip = [2, 1, 0] if self.channel_order == 'bgr' else [0, 1, 2]
         out = []
-        for image, (jitter, bright, contrast, saturation, hue, blur,
-                    sigma) in zip(inputs, draws):
+        for image, (jitter, bright, contrast, saturation, hue, blur, sigma,
+                    *order) in zip(inputs, draws):
             if jitter:
                 rgb = ((image * std + mean) / 255)[flip]
-                rgb = color_jitter(rgb, bright, contrast, saturation, hue)
+                if self.jitter == 'kornia':
+                    rgb = color_jiggle(rgb, bright, contrast, saturation,
+                                       hue, sorted(range(4),
+                                                   key=order.__getitem__))
+                else:
+                    rgb = color_jitter(rgb, bright, contrast, saturation,
+                                       hue)
                 image = (rgb[flip] * 255 - mean) / std
             if blur:
                 image = gaussian_blur(image, sigma, kernel)
