@@ -1,6 +1,6 @@
 """The arguments the analysis tools share: a config, its checkpoint(s) and
-``--cfg-options``, read in one order (missing checkpoints first, in one
-line naming them, before any config is built)."""
+``--cfg-options``, read in one order (missing or damaged checkpoints
+first, a line naming each, before any config is built)."""
 import argparse
 from typing import Any, List, Optional
 
@@ -50,8 +50,8 @@ def checkpoints_of(args: argparse.Namespace) -> List[str]:
 
 def load_config(args: argparse.Namespace) -> Config:
     """``args.config`` with ``args.cfg_options`` merged, after checking
-    that every checkpoint ``args`` names exists (``require_checkpoints``:
-    one line naming the missing ones, exit code 1)."""
+    that every checkpoint ``args`` names is whole (``require_checkpoints``:
+    a line naming each missing or damaged one, exit code 1)."""
     require_checkpoints(checkpoints_of(args))
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
