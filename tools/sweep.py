@@ -42,8 +42,8 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
-from mmseg_srt.utils import (CheckpointError, load_checkpoint_safely,
-                             resume_candidates)
+from mmseg_srt.utils import (CheckpointError, last_checkpoint_of,
+                             load_checkpoint_safely, resume_candidates)
 from srt_tools.model_zoo import add_run, find_run, load_metafile
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -146,12 +146,9 @@ class Run:
         return 'new'
 
     def trained(self) -> bool:
-        pointer = osp.join(self.work_dir, 'last_checkpoint')
-        if not osp.isfile(pointer):
-            return False
-        with open(pointer) as f:
-            named = f.read().strip()
-        if osp.abspath(named) != osp.abspath(self.final_checkpoint):
+        named = last_checkpoint_of(self.work_dir)
+        if named is None or osp.abspath(named) != osp.abspath(
+                self.final_checkpoint):
             return False
         try:
             load_checkpoint_safely(self.final_checkpoint, map_location='cpu')

@@ -238,25 +238,29 @@ def require_checkpoints(filenames: Iterable[str]) -> None:
 _NUMBERED_CHECKPOINT = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
 
+def last_checkpoint_of(work_dir: str) -> Optional[str]:
+    """The checkpoint ``work_dir``'s ``last_checkpoint`` file names
+    (mmengine writes it after each save), or None."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        return f.read().strip() or None
+
+
 def resume_candidates(work_dir: str) -> List[str]:
     """The checkpoints a ``--resume`` of ``work_dir`` may start from, best
     first: the one its ``last_checkpoint`` names, then ``iter_N.pth`` /
     ``epoch_N.pth`` in ``work_dir``, highest N first."""
-    candidates = []
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named:
-            candidates.append(named)
+    named = last_checkpoint_of(work_dir)
+    candidates = [named] if named else []
     numbered = []
     for name in os.listdir(work_dir) if osp.isdir(work_dir) else []:
         found = _NUMBERED_CHECKPOINT.match(name)
         if found:
             numbered.append((int(found.group(1)), osp.join(work_dir, name)))
-    named = osp.abspath(candidates[0]) if candidates else None
     for _, path in sorted(numbered, reverse=True):
-        if osp.abspath(path) != named:
+        if named is None or osp.abspath(path) != osp.abspath(named):
             candidates.append(path)
     return candidates
 
@@ -275,10 +279,8 @@ def newest_whole_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
 
 
 def _load_from_local(filename: str, map_location=None) -> Any:
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return load_checkpoint_safely(filename, map_location=map_location)
+    return load_checkpoint_safely(
+        osp.expanduser(filename), map_location=map_location)
 
 
 def register_checkpoint_loader() -> None:
