@@ -168,6 +168,15 @@ def test_srt_alignment_target_labels():
     pseudo = PseudoLabels(torch.zeros(2, 4, 4, dtype=torch.long), None, {})
     assert alignment._target_labels(
         target, HeadOutputs(logits, None, None), pseudo) is pseudo.labels
+    # Pseudo labels that weigh nothing (padding, ignored rows) give no
+    # centroid: labels 0, weights 0 in row 0 and 0.5 elsewhere.
+    weights = torch.full((2, 4, 4), 0.5)
+    weights[:, 0] = 0.0
+    weighted = PseudoLabels(torch.zeros(2, 4, 4, dtype=torch.long), weights,
+                            {})
+    labels = alignment._target_labels(
+        target, HeadOutputs(logits, None, None), weighted)
+    assert (labels[:, 0] == IGNORE).all() and (labels[:, 1:] == 0).all()
     diagnostic = SRTAlignment(srt, target_labels='ground_truth')
     with pytest.raises(ValueError, match='seg_map_path'):
         diagnostic._target_labels(target, HeadOutputs(logits, None, None),

@@ -181,6 +181,64 @@ def test_image_labels_against_hand_counts(converted):
     assert f'?{CAMVID.index("fence")}' in train_4
 
 
+def _mean_area_tool():
+    spec = importlib.util.spec_from_file_location(
+        'image_labels_by_mean_area',
+        REPO / 'tools/convert_datasets/image_labels_by_mean_area.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_mean_area_rule_by_hand():
+    """Paul et al.'s mean area, iterated from 0 with share 0.1: class 0
+    held with 10, 100, 1000 pixels: mean 370, then over > 37: 550, which
+    stays (> 55 keeps the same two); class 1 in no frame: mean 0."""
+    tool = _mean_area_tool()
+    counts = np.array([[0, 0], [10, 0], [100, 0], [1000, 0]])
+    np.testing.assert_allclose(tool.mean_areas(counts, 0.1), [550., 0.])
+    np.testing.assert_allclose(
+        tool.mean_areas(counts, 0.1, iterations=1), [370., 0.])
+    assert tool.three_state_labels(counts, np.array([550., 0.]), 0.1) == [
+        ([], []), ([], [0]), ([0], []), ([0], [])
+    ]
+
+
+def test_mean_area_image_labels_of_real_frames(converted, tmp_path):
+    """On the converted frames, against the masks counted here: present
+    above 0.1 of the class's mean over these frames, absent as in
+    image_labels.txt; a missing mask is named."""
+    _, out, _ = converted
+    target = out / 'target'
+    means = _mean_area_tool().write_image_labels(str(target), 11)
+    lines = (target / 'image_labels_mean_area.txt').read_text().splitlines()
+    plain = (target / 'image_labels.txt').read_text().splitlines()
+    assert [line.split()[0] for line in lines] == ['train_1', 'train_4',
+                                                   'train_7']
+    counts = np.array([[
+        int((cv2.imread(str(target / f'masks/{line.split()[0]}.png'),
+                        cv2.IMREAD_UNCHANGED) == k).sum()) for k in range(11)
+    ] for line in lines])
+    for k in range(11):
+        held = counts[:, k][counts[:, k] > 0]
+        if held.size:
+            # three frames: the iteration keeps those above 0.1 x mean
+            assert means[k] >= held.mean() - 1e-9
+    for line, plain_line, row in zip(lines, plain, counts):
+        name, *classes = line.split()
+        present = {int(c) for c in classes if c[0] != '?'}
+        unknown = {int(c[1:]) for c in classes if c[0] == '?'}
+        assert present == {k for k in range(11) if row[k] > 0.1 * means[k]}
+        assert present | unknown == {k for k in range(11) if row[k] > 0}
+        assert set(plain_line.split()[1:]) >= {
+            str(k) for k in present if row[k] >= 38}, name
+    empty = tmp_path / 'target'
+    (empty / 'masks').mkdir(parents=True)
+    (empty / 'train.txt').write_text('train_9\n')
+    with pytest.raises(FileNotFoundError, match='train_9.png'):
+        _mean_area_tool().write_image_labels(str(empty), 11)
+
+
 def _target_train(out: Path, pipeline) -> CamVidDataset:
     """The converted training frames as the weak configs read them."""
     return CamVidDataset(

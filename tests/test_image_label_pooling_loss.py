@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-from mmseg_srt.models import ImageLabelPoolingLoss, softmax_pooling
+from mmseg_srt.models import (ImageLabelPoolingLoss, log_mean_exp_pooling,
+                              softmax_pooling)
 
 from .test_srt_adapter import batch, build_adapter
 
@@ -37,6 +38,36 @@ def test_pooled_scores_and_loss_by_hand():
     valid = torch.tensor([[[True, False]]])
     torch.testing.assert_close(softmax_pooling(logits, valid),
                                torch.tensor([[0., 2.]]))
+
+
+def test_log_mean_exp_pooling_by_hand_and_as_paul_et_al():
+    # class 0's logits (0, ln 3) over 2 pixels: log((1 + 3) / 2) = ln 2;
+    # class 1's (2, 2): 2
+    logits = torch.tensor([[[[0., math.log(3.)]], [[2., 2.]]]])
+    torch.testing.assert_close(
+        log_mean_exp_pooling(logits), torch.tensor([[math.log(2.), 2.]]))
+    # the second pixel is padding: 0 and 2
+    valid = torch.tensor([[[True, False]]])
+    torch.testing.assert_close(
+        log_mean_exp_pooling(logits, valid), torch.tensor([[0., 2.]]))
+    loss = ImageLabelPoolingLoss(pooling='lse')(logits,
+                                                torch.tensor([[1., 0.]]))
+    expected = (_bce(math.log(2.), 1) + _bce(2., 0)) / 2
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+    # weak-da-seg's get_prediction: sigmoid(logsumexp(A + log(1 / HW)))
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 4, 5, generator=generator)
+    theirs = torch.sigmoid(
+        torch.logsumexp((logits + math.log(1 / 20)).flatten(2), -1))
+    torch.testing.assert_close(
+        torch.sigmoid(log_mean_exp_pooling(logits)), theirs)
+    # a class in 1 of 64 pixels at logit a scores about a - ln 64
+    small = torch.full((1, 1, 8, 8), -20.)
+    small[0, 0, 0, 0] = 6.
+    assert float(log_mean_exp_pooling(small)) == pytest.approx(
+        6. - math.log(64.), abs=1e-6)
+    with pytest.raises(ValueError, match='pooling'):
+        ImageLabelPoolingLoss(pooling='max')
 
 
 def test_a_small_present_class_scores_as_a_large_one():

@@ -45,6 +45,64 @@ def test_labels_meet_the_feature_resolution_by_nearest():
         centroids, torch.tensor([[0., 4.], [1.5, 5.5]]))
 
 
+def test_thin_class_gets_a_centroid_with_upsampled_features():
+    """A one-pixel column of class 1 in an 8x8 label map over 2x2
+    features: nearest label downsampling (rows and columns 0 and 4) misses
+    it; with the features upsampled by nearest, its 8 pixels lie over
+    feature pixels (0, 0) and (1, 0), 4 each."""
+    features = torch.arange(8.).reshape(1, 2, 2, 2)
+    labels = torch.zeros(1, 8, 8, dtype=torch.long)
+    labels[0, :, 1] = 1
+    labels[0, 4:, 4:] = IGNORE
+    _, present = SRTLoss(2, 2).batch_centroids(features, labels)
+    assert present.tolist() == [True, False]
+    loss = SRTLoss(2, 2, feature_upsampling='nearest')
+    centroids, present = loss.batch_centroids(features, labels)
+    assert present.tolist() == [True, True]
+    # Class 1: (F[0,0] + F[1,0]) / 2 = ((0 + 2) / 2, (4 + 6) / 2).
+    # Class 0: 12 pixels over (0,0), 16 over (0,1), 12 over (1,0).
+    torch.testing.assert_close(
+        centroids,
+        torch.tensor([[(16 * 1 + 12 * 2) / 40, (12 * 4 + 16 * 5 + 12 * 6) /
+                       40], [1., 5.]]))
+
+
+@pytest.mark.parametrize('mode,align_corners', [('nearest', False),
+                                                ('bilinear', False),
+                                                ('bilinear', True)])
+def test_upsampled_centroids_equal_the_literal_upsampling(
+        mode, align_corners):
+    """Centroids and their gradient against F.interpolate to the labels'
+    size followed by a literal per-pixel loop."""
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(2, 3, 3, 5, generator=generator,
+                           dtype=torch.float64, requires_grad=True)
+    labels = torch.randint(0, 4, (2, 11, 17), generator=generator)
+    labels[labels == 3] = IGNORE
+    loss = SRTLoss(3, 3, feature_upsampling=mode,
+                   align_corners=align_corners)
+    centroids, present = loss.batch_centroids(features, labels)
+    kwargs = {} if mode == 'nearest' else dict(align_corners=align_corners)
+    fine = torch.nn.functional.interpolate(
+        features, size=(11, 17), mode=mode, **kwargs)
+    sums = [torch.zeros(3, dtype=torch.float64) for _ in range(3)]
+    counts = [0, 0, 0]
+    for b in range(2):
+        for y in range(11):
+            for x in range(17):
+                k = int(labels[b, y, x])
+                if k != IGNORE:
+                    sums[k] = sums[k] + fine[b, :, y, x]
+                    counts[k] += 1
+    expected = torch.stack([s / max(c, 1) for s, c in zip(sums, counts)])
+    torch.testing.assert_close(centroids, expected)
+    assert present.tolist() == [c > 0 for c in counts]
+    weights = torch.randn(3, 3, generator=generator, dtype=torch.float64)
+    (got, ) = torch.autograd.grad((centroids * weights).sum(), features)
+    (want, ) = torch.autograd.grad((expected * weights).sum(), features)
+    torch.testing.assert_close(got, want)
+
+
 @pytest.mark.parametrize('channel_reduction,expected', [('sum', 13.0),
                                                          ('mean', 6.5)])
 def test_loss_hand_worked(channel_reduction, expected):
@@ -187,6 +245,8 @@ def test_state_survives_a_state_dict_round_trip():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match='centroid_average'):
         SRTLoss(2, 2, centroid_average='pixels')
+    with pytest.raises(ValueError, match='feature_upsampling'):
+        SRTLoss(2, 2, feature_upsampling='area')
     with pytest.raises(ValueError, match='feature_channels'):
         SRTLoss(2, 3).batch_centroids(torch.zeros(1, 2, 2, 2),
                                       torch.zeros(1, 2, 2, dtype=torch.long))

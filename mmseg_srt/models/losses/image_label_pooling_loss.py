@@ -5,13 +5,25 @@ not in the paper).
 S2's own logits are pooled into one score per class and image, and the
 image's labels train those scores with a multi-label binary cross-entropy:
 a class the labels say is absent is pushed out of every pixel of the
-image, a present one into some. The pooling is Paul et al.'s spatial-
-softmax weighting, a smooth maximum: ``s_k = sum_i softmax_i(A_k) A_k,i``
-over the pixels i of class k's logit map A_k, so a class present in a few
-pixels scores as high as one that fills the image. Unknown image labels
-(weight 0) add no term; the loss averages over the known (image, class)
-pairs, as L_C does.
+image, a present one into some. Two poolings of class k's logit map A_k
+over its pixels i (N of them):
+
+- ``'softmax'`` (the default, the recorded rows' pooling): the spatial-
+  softmax weighting with which Paul et al. pool features for their
+  category-wise alignment, a smooth maximum,
+  ``s_k = sum_i softmax_i(A_k) A_k,i``: a class present in a few pixels
+  scores as high as one that fills the image;
+- ``'lse'``: the log-mean-exp of their classification loss (the code of
+  sujoyp/weak-da-seg), ``s_k = log(1/N sum_i exp(A_k,i))``: a class in n of
+  the N pixels at logit a scores about ``a + log(n / N)``, so a present
+  class must cover some area, and an absent one is pushed down everywhere
+  at once. (They also drop out 10 % of the logits before pooling; not
+  here.)
+
+Unknown image labels (weight 0) add no term; the loss averages over the
+known (image, class) pairs, as L_C does.
 """
+import math
 from typing import Optional
 
 import torch
@@ -33,20 +45,42 @@ def softmax_pooling(seg_logits: Tensor,
     return (attention * logits).sum(-1)
 
 
+def log_mean_exp_pooling(seg_logits: Tensor,
+                         valid: Optional[Tensor] = None) -> Tensor:
+    """(B, K) ``log(mean(exp(A)))`` of (B, K, H, W) logits over the pixels
+    where ``valid`` (B, H, W) is True (all without it)."""
+    logits = seg_logits.flatten(2)
+    if valid is None:
+        return logits.logsumexp(-1) - math.log(logits.shape[-1])
+    mask = valid.flatten(1)[:, None].expand_as(logits)
+    counts = mask.sum(-1).clamp(min=1).to(logits)
+    return (logits.masked_fill(~mask, float('-inf')).logsumexp(-1) -
+            counts.log())
+
+
+POOLINGS = {'softmax': softmax_pooling, 'lse': log_mean_exp_pooling}
+
+
 @MODELS.register_module()
 class ImageLabelPoolingLoss(nn.Module):
     """Binary cross-entropy between pooled segmentation logits and image
     labels.
 
     Args:
-        loss_weight: Multiplies the loss.
+        loss_weight: Multiplies the loss (Paul et al.: 0.01 with 'lse').
+        pooling: ``'softmax'`` or ``'lse'`` (see the module docstring).
         loss_name: Key of the loss in the log (starts with ``loss_``).
     """
 
     def __init__(self,
                  loss_weight: float = 1.0,
+                 pooling: str = 'softmax',
                  loss_name: str = 'loss_pool') -> None:
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f'pooling must be one of {tuple(POOLINGS)}, '
+                             f'got {pooling!r}')
+        self.pooling = pooling
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
@@ -61,7 +95,7 @@ class ImageLabelPoolingLoss(nn.Module):
             image_label_weights: (B, K), 0 where a label is unknown.
             valid: (B, H, W) bool at the logits' size, False on padding.
         """
-        scores = softmax_pooling(seg_logits, valid)
+        scores = POOLINGS[self.pooling](seg_logits, valid)
         known = (torch.ones_like(scores) if image_label_weights is None else
                  image_label_weights.to(scores))
         losses = F.binary_cross_entropy_with_logits(

@@ -6,7 +6,8 @@ pixel classifier ``conv_seg`` reads (``HeadOutputs.features``, ``channels``
 wide, at the head's resolution, 1/8 or 1/16 of the input). Labels (source
 pixel labels, target pseudo labels, ``ignore_index`` where none) meet that
 resolution by nearest-neighbour downsampling, as the classifier sees each
-feature pixel at one position of the label map.
+feature pixel at one position of the label map (by default; see
+``feature_upsampling`` below).
 
 Per class k and iteration n (Algorithm 3):
 
@@ -31,6 +32,17 @@ never yet seen on either side is skipped, so nothing divides by zero).
 Both norms sum over the C feature channels, so the loss's scale grows with
 the head's width; ``channel_reduction='mean'`` divides them by C, which makes
 mu mean the same for a 64- and a 512-channel head.
+
+With one label per feature pixel, a class thinner than the output stride
+(a pole at 1/16) may hold no feature pixel and get no centroid.
+``feature_upsampling='nearest'`` or ``'bilinear'`` (not in the paper) takes
+the centroids of the features upsampled to the label maps' size instead,
+every labelled pixel counting once. The upsampled features are never
+formed: upsampling is linear, so a class's feature sum over the fine grid
+equals the coarse features weighted by the upsampling's adjoint applied to
+the class's mask (its share of each feature pixel's footprint), one
+backward pass of ``F.interpolate``.
+
 Gradients flow through the current batch's features only; the history is a
 detached buffer, saved in checkpoints and restored on resume.
 
@@ -85,6 +97,47 @@ def class_sums(features: Tensor, labels: Tensor, num_classes: int,
     return sums[:num_classes], counts[:num_classes]
 
 
+FEATURE_UPSAMPLINGS = (None, 'nearest', 'bilinear')
+
+
+def upsampled_class_sums(features: Tensor,
+                         labels: Tensor,
+                         num_classes: int,
+                         ignore_index: int,
+                         mode: str = 'bilinear',
+                         align_corners: bool = False
+                         ) -> Tuple[Tensor, Tensor]:
+    """:func:`class_sums` of ``features`` upsampled to the labels' size
+    (``F.interpolate`` with ``mode``), computed on the coarse grid.
+
+    Args:
+        features: (B, C, h, w).
+        labels: (B, H, W), ``ignore_index`` (or any value outside [0, K))
+            where a pixel has no label.
+
+    Returns:
+        Per-class sums (K, C) over the labelled fine pixels and their
+        counts (K,).
+    """
+    labels = labels.long()
+    valid = (labels >= 0) & (labels < num_classes) & (labels != ignore_index)
+    masks = F.one_hot(labels.masked_fill(~valid, num_classes),
+                      num_classes + 1)[..., :num_classes]
+    masks = masks.permute(0, 3, 1, 2).to(features.dtype)
+    batch, _, height, width = features.shape
+    kwargs = {} if mode == 'nearest' else dict(align_corners=align_corners)
+    with torch.enable_grad():
+        probe = features.new_zeros(
+            batch, num_classes, height, width, requires_grad=True)
+        upsampled = F.interpolate(
+            probe, size=labels.shape[-2:], mode=mode, **kwargs)
+        # The adjoint of the (linear) upsampling applied to each mask: how
+        # much of every fine pixel of the class each coarse pixel makes.
+        (shares, ) = torch.autograd.grad(upsampled, probe, masks)
+    sums = torch.einsum('bkhw,bchw->kc', shares, features)
+    return sums, masks.sum((0, 2, 3))
+
+
 @MODELS.register_module()
 class SRTLoss(nn.Module):
     """L_SRT (Eq. 7) on exponentially-weighted class centroids (Alg. 3).
@@ -105,6 +158,11 @@ class SRTLoss(nn.Module):
         align: ``'both'`` (Eq. 7's gradient reaches source and target
             features) or ``'target'``: source centroids are fixed anchors
             (detached) and only target features move toward them.
+        feature_upsampling: None: labels downsampled to the features
+            (nearest); ``'nearest'`` or ``'bilinear'``: centroids of the
+            features upsampled to the labels (see the module docstring).
+        align_corners: Of the bilinear upsampling (the decode head's; the
+            adapter passes it).
         ignore_index: Label value without a class.
         loss_name: Logged name; must start with ``loss_``.
     """
@@ -119,6 +177,8 @@ class SRTLoss(nn.Module):
                  history: str = 'mean',
                  channel_reduction: str = 'mean',
                  align: str = 'both',
+                 feature_upsampling: Optional[str] = None,
+                 align_corners: bool = False,
                  ignore_index: int = 255,
                  loss_name: str = 'loss_srt') -> None:
         super().__init__()
@@ -133,6 +193,10 @@ class SRTLoss(nn.Module):
                              f'got {channel_reduction!r}')
         if align not in ('both', 'target'):
             raise ValueError(f"align must be 'both' or 'target', got {align!r}")
+        if feature_upsampling not in FEATURE_UPSAMPLINGS:
+            raise ValueError(f'feature_upsampling must be one of '
+                             f'{FEATURE_UPSAMPLINGS}, got '
+                             f'{feature_upsampling!r}')
         if not 0.0 <= gamma < 1.0:
             raise ValueError(f'gamma must be in [0, 1), got {gamma}')
         self.num_classes = num_classes
@@ -144,6 +208,8 @@ class SRTLoss(nn.Module):
         self.history = history
         self.channel_reduction = channel_reduction
         self.align = align
+        self.feature_upsampling = feature_upsampling
+        self.align_corners = align_corners
         self.ignore_index = ignore_index
         self._loss_name = loss_name
         for domain in ('source', 'target'):
@@ -168,9 +234,14 @@ class SRTLoss(nn.Module):
             raise ValueError(
                 f'SRTLoss expects {self.feature_channels}-channel features '
                 f'(feature_channels), got {features.shape[1]}')
-        labels = downsample_labels(labels, features.shape[-2:])
-        sums, counts = class_sums(features, labels, self.num_classes,
-                                  self.ignore_index)
+        if self.feature_upsampling is None:
+            sums, counts = class_sums(
+                features, downsample_labels(labels, features.shape[-2:]),
+                self.num_classes, self.ignore_index)
+        else:
+            sums, counts = upsampled_class_sums(
+                features, labels, self.num_classes, self.ignore_index,
+                self.feature_upsampling, self.align_corners)
         world_size = get_world_size()
         if world_size > 1:
             global_sums = sums.detach().clone()
@@ -238,4 +309,5 @@ class SRTLoss(nn.Module):
                 f'centroid_average={self.centroid_average!r}, '
                 f'history={self.history!r}, '
                 f'channel_reduction={self.channel_reduction!r}, '
-                f'align={self.align!r}')
+                f'align={self.align!r}, '
+                f'feature_upsampling={self.feature_upsampling!r}')

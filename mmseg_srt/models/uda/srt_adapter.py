@@ -140,7 +140,10 @@ class SRTAdapter(BaseModel):
         self.pseudo_labeler = build(pseudo_labeler, **defaults)
         self.pseudo_label_loss = pseudo_label_loss
         self.srt_loss = build(
-            srt_loss, feature_channels=head.channels, **defaults)
+            srt_loss,
+            feature_channels=head.channels,
+            align_corners=head.align_corners,
+            **defaults)
         self.srt_alignment = None if self.srt_loss is None else SRTAlignment(
             self.srt_loss, srt_target_labels, align_corners=head.align_corners)
         self.teacher = None

@@ -2,7 +2,7 @@
 the target centroids, and the per-class centroid distances to log.
 
 Source centroids take the source pixel labels; target centroids take the
-pseudo labels, or S2's argmax where there are none (the BL+AL+SRT row), or,
+pseudo labels (those of weight 0 left out), or S2's argmax where there are none (the BL+AL+SRT row), or,
 as a diagnostic that breaks the weak-label setting on purpose, the target
 batch's own label maps (``target_labels='ground_truth'``), which tells
 wrong target labels from the alignment itself as the cause of a loss.
@@ -71,7 +71,13 @@ class SRTAlignment:
                     'LoadAnnotations in its pipeline')
             return ground_truth(target)
         if pseudo_labels is not None:
-            return pseudo_labels.labels
+            if pseudo_labels.weights is None:
+                return pseudo_labels.labels
+            # A pseudo label that weighs nothing in self-training (padding,
+            # rows it ignores, an unsure pixel under 'pixel' weighting, the
+            # warm-up) gives no centroid either.
+            return pseudo_labels.labels.masked_fill(
+                pseudo_labels.weights <= 0, self.srt_loss.ignore_index)
         inputs = target['inputs']
         height, width = inputs.shape[2:]
         labels = resize(
