@@ -2,10 +2,11 @@
 the target centroids, and the per-class centroid distances to log.
 
 Source centroids take the source pixel labels; target centroids take the
-pseudo labels (those of weight 0 left out), or S2's argmax where there are none (the BL+AL+SRT row), or,
-as a diagnostic that breaks the weak-label setting on purpose, the target
-batch's own label maps (``target_labels='ground_truth'``), which tells
-wrong target labels from the alignment itself as the cause of a loss.
+pseudo labels (those of weight 0 left out), or S2's argmax where there are
+none (the BL+AL+SRT row), or, as a diagnostic that breaks the weak-label
+setting on purpose, the target batch's own label maps
+(``target_labels='ground_truth'``), which tells wrong target labels from
+the alignment itself as the cause of a loss.
 """
 from typing import Dict, Optional
 
