@@ -107,6 +107,40 @@ def test_adapter_adds_the_loss_of_the_targets_logits():
         float(expected), rel=1e-5)
 
 
+@pytest.mark.parametrize('updates', [True, False])
+def test_target_forward_and_the_running_statistics(updates):
+    """The stem's first batch norm after one step, by hand: the source
+    batch's channel means enter the running mean (momentum 0.1), then the
+    clean target batch's, unless target_updates_norm_stats=False."""
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=False,
+        target_updates_norm_stats=updates,
+        weak_label_loss=dict(type='ImageLabelPoolingLoss'))
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]))
+    segmentor = adapter.segmentor
+    conv, norm = segmentor.backbone.stem[0], segmentor.backbone.stem[1]
+    preprocess = copy.deepcopy(segmentor.data_preprocessor)
+    with torch.no_grad():
+        source_mean = conv(preprocess(copy.deepcopy(data['source']),
+                                      True)['inputs']).mean((0, 2, 3))
+        target_mean = conv(preprocess(copy.deepcopy(data['target']),
+                                      True)['inputs']).mean((0, 2, 3))
+    before = norm.running_mean.clone()
+    adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    expected = 0.9 * before + 0.1 * source_mean
+    if updates:
+        expected = 0.9 * expected + 0.1 * target_mean
+    torch.testing.assert_close(norm.running_mean, expected)
+    assert norm.track_running_stats and norm.training
+
+
 def test_weak_label_loss_needs_image_labels():
     adapter = build_adapter(
         discriminator=False,

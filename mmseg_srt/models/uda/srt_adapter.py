@@ -11,6 +11,7 @@ work per optimizer). Each part can be None (the rows of Table 2).
 Inference is the segmentor's. docs/design.md says how the step stays
 DDP-correct and which of mmseg's private API it uses.
 """
+from contextlib import nullcontext
 from typing import Dict, NamedTuple, Optional, Tuple, Union
 
 from mmengine.model import BaseModel
@@ -23,8 +24,8 @@ from torch.profiler import record_function
 
 from ..decode_heads.cls_refined_aspp_head import HeadOutputs
 from ..pseudo_labels import PseudoLabels
-from ..utils import (decode_head_outputs, forward_replaced, image_labels_of,
-                     unwrap, valid_mask)
+from ..utils import (batch_norm_statistics, decode_head_outputs,
+                     forward_replaced, image_labels_of, unwrap, valid_mask)
 from .adversarial import OutputSpaceAdversary
 from .self_training import SelfTraining, mix_transform_defaults
 from .srt_alignment import SRT_TARGET_LABELS, SRTAlignment
@@ -71,6 +72,13 @@ class SRTAdapter(BaseModel):
         weak_label_loss: A loss of S2's target logits against the image
             labels, e.g. ``dict(type='ImageLabelPoolingLoss')`` (not in the
             paper).
+        target_updates_norm_stats: Whether the segmentor's forward of the
+            clean target batch (for D, L_C, L_SRT or the weak-label loss)
+            updates its batch norms' running statistics, the ones it is
+            tested with. False (not in the paper): the batch normalises
+            with its own statistics as in any training forward, and the
+            running ones are left to the source and mixed batches, as in
+            a self-training step without that forward.
         teacher_norm_stats: ``'running'`` or ``'batch'`` (EMATeacher).
         teacher_warmup: The teacher's momentum max(m, 1 / (t + 1)) at its
             update t (EMATeacher, DAFormer); False: m throughout.
@@ -98,6 +106,7 @@ class SRTAdapter(BaseModel):
                  class_mix: OptConfigType = None,
                  mix_transform: OptConfigType = None,
                  weak_label_loss: OptConfigType = None,
+                 target_updates_norm_stats: bool = True,
                  teacher_norm_stats: str = 'running',
                  teacher_warmup: bool = False,
                  discriminator_input: str = 'input',
@@ -137,6 +146,7 @@ class SRTAdapter(BaseModel):
             discriminator_input,
             align_corners=head.align_corners)
         self.target_cls_loss = target_cls_loss
+        self.target_updates_norm_stats = target_updates_norm_stats
         self.pseudo_labeler = build(pseudo_labeler, **defaults)
         self.pseudo_label_loss = pseudo_label_loss
         self.srt_loss = build(
@@ -352,13 +362,21 @@ class SRTAdapter(BaseModel):
                 source['inputs'], source['data_samples'], pixel_labels=True)
         ]
         for batch in (target, mixed):
-            # The mixed batch's image labels are neither image's, so S1
-            # learns nothing from it.
-            outputs.append(None if batch is None else self._forward_domain(
-                batch['inputs'],
-                batch['data_samples'],
-                pixel_labels=False,
-                cls_loss=batch is target))
+            if batch is None:
+                outputs.append(None)
+                continue
+            keep_running_stats = (
+                batch is target and not self.target_updates_norm_stats)
+            with (batch_norm_statistics(self.segmentor_module)
+                  if keep_running_stats else nullcontext()):
+                # The mixed batch's image labels are neither image's, so S1
+                # learns nothing from it.
+                outputs.append(
+                    self._forward_domain(
+                        batch['inputs'],
+                        batch['data_samples'],
+                        pixel_labels=False,
+                        cls_loss=batch is target))
         return tuple(outputs)
 
     def _run_segmentor(self,
