@@ -5,7 +5,7 @@ from .fda import FDAStyle, fda_source_to_target
 from .lesion_dataset import LesionSegDataset
 from .pseudo_label_region import IgnorePseudoLabelRows
 from .rare_class_sampling import (ClassCrop, RareClassSampler,
-                                  class_pixel_counts,
+                                  class_pixel_counts, label_map_pixel_counts,
                                   rare_class_probabilities)
 from .source_target_dataset import (SourceTargetDataset,
                                     SourceTargetInfiniteSampler)
@@ -26,5 +26,5 @@ __all__ = [
     'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown',
     'FDAStyle',
     'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
-    'rare_class_probabilities', 'ClassCrop', 'IgnorePseudoLabelRows'
+    'label_map_pixel_counts', 'rare_class_probabilities', 'ClassCrop', 'IgnorePseudoLabelRows'
 ]

@@ -17,7 +17,7 @@ With ``min_crop_ratio`` the image drawn for c is cropped again, up to
 the crop's pixels are counted after the whole pipeline): the sampler yields
 :class:`ClassCrop` indices, which :class:`SourceTargetDataset` reads.
 """
-from typing import Iterator, List, NamedTuple, Optional, Union
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Union
 
 import mmcv
 import numpy as np
@@ -27,24 +27,40 @@ from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
 
+def label_map_pixel_counts(paths: Sequence[str],
+                           num_classes: int,
+                           ignore_index: Optional[int] = None) -> np.ndarray:
+    """(N, K) pixels of each class 0..K-1 in each label map file (values as
+    stored). Other values are not counted; with ``ignore_index`` given, any
+    other value than it raises a ValueError naming the file."""
+    counts = np.zeros((len(paths), num_classes), dtype=np.int64)
+    for i, path in enumerate(paths):
+        labels = mmcv.imread(path, flag='unchanged', backend='pillow')
+        if labels is None:
+            raise OSError(f'cannot read the label map {path}')
+        values = labels.ravel().astype(np.int64)
+        outside = values >= num_classes
+        if ignore_index is not None and (outside
+                                         & (values != ignore_index)).any():
+            raise ValueError(
+                f'{path}: label {int(values[outside].max())} outside the '
+                f'{num_classes} classes (and not {ignore_index}, ignore)')
+        counts[i] = np.bincount(values[~outside], minlength=num_classes)
+    return counts
+
+
 def class_pixel_counts(dataset: BaseDataset) -> np.ndarray:
     """(N, K) pixels of each class in each image's label map (read as
     stored: a dataset's ``label_map`` or ``reduce_zero_label`` is not
     applied; values outside 0..K-1, such as ignore, are not counted)."""
-    num_classes = len(dataset.metainfo['classes'])
-    counts = np.zeros((len(dataset), num_classes), dtype=np.int64)
+    paths = []
     for i in range(len(dataset)):
         path = dataset.get_data_info(i).get('seg_map_path')
         if path is None:
             raise ValueError('rare-class sampling needs label maps; image '
                              f'{i} of the dataset has no seg_map_path')
-        labels = mmcv.imread(path, flag='unchanged', backend='pillow')
-        if labels is None:
-            raise OSError(f'rare-class sampling: cannot read {path}')
-        values = labels.ravel().astype(np.int64)
-        values = values[values < num_classes]
-        counts[i] = np.bincount(values, minlength=num_classes)
-    return counts
+        paths.append(path)
+    return label_map_pixel_counts(paths, len(dataset.metainfo['classes']))
 
 
 def rare_class_probabilities(counts: np.ndarray,

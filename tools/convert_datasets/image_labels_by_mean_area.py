@@ -31,32 +31,16 @@ Usage::
 import argparse
 import os.path as osp
 import sys
-from typing import List, Sequence, Tuple
+from typing import List, Tuple
 
-import cv2
 import numpy as np
+
+from mmseg_srt.datasets import label_map_pixel_counts
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from camvid import format_image_labels  # noqa: E402
 
 MEAN_AREA_ITERATIONS = 10
-
-
-def class_pixel_counts(mask_paths: Sequence[str], num_classes: int,
-                       ignore_index: int = 255) -> np.ndarray:
-    """(N, K) pixel counts of each class in each label map."""
-    counts = np.zeros((len(mask_paths), num_classes), np.int64)
-    for i, path in enumerate(mask_paths):
-        labels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        if labels is None:
-            raise FileNotFoundError(f'label map {path} not found or not an '
-                                    'image')
-        labels = labels[labels != ignore_index]
-        if labels.size and labels.max() >= num_classes:
-            raise ValueError(f'{path}: label {int(labels.max())} outside the '
-                             f'{num_classes} classes (--num-classes)')
-        counts[i] = np.bincount(labels.ravel(), minlength=num_classes)
-    return counts
 
 
 def mean_areas(counts: np.ndarray, share: float,
@@ -95,7 +79,7 @@ def write_image_labels(target: str,
                                 'target folder (images/, masks/, train.txt)?')
     with open(split) as f:
         names = [line.strip() for line in f if line.strip()]
-    counts = class_pixel_counts(
+    counts = label_map_pixel_counts(
         [osp.join(target, 'masks', name + '.png') for name in names],
         num_classes, ignore_index)
     means = mean_areas(counts, share)
