@@ -274,6 +274,56 @@ def test_noil_pipeline_makes_every_image_label_unknown(converted):
         assert sample.gt_image_label_weights.sum() == 0
 
 
+def _benchmark_target_pipeline(name: str) -> list:
+    """A target pipeline of the benchmark's dataset config, superpixels
+    computed rather than cached under data/."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(REPO / 'configs/_base_/datasets/camvid2cityscapes.py')
+    pipeline = cfg[name]
+    for step in pipeline:
+        if step['type'] == 'SuperpixelSLIC':
+            step['cache_dir'] = None
+    return pipeline
+
+
+def test_crops_keep_the_absent_labels_whole_frames_all(converted):
+    """On a crop of a resized frame a present class may lie outside the
+    crop: only the absent labels stay known. The -whole pipelines make half
+    the items whole frames (256x128, padded to the crop later), whose
+    present labels hold too. Reference: the converter's image label file."""
+    _, out, _ = converted
+    line = (out / 'target/image_labels.txt').read_text().splitlines()[1]
+    name, *classes = line.split()
+    assert name == 'train_4'
+    present = {int(c) for c in classes if not c.startswith('?')}
+    unknown = {int(c[1:]) for c in classes if c.startswith('?')}
+    absent = set(range(11)) - present - unknown
+    assert present and absent
+    np.random.seed(0)
+    for case in ('croppl', 'croppl_whole'):
+        dataset = _target_train(
+            out, _benchmark_target_pipeline(f'target_train_pipeline_{case}'))
+        shapes = set()
+        for _ in range(20):
+            item = dataset[1]
+            shape = tuple(item['inputs'].shape[1:])
+            shapes.add(shape)
+            sample = item['data_samples']
+            weights = sample.gt_image_label_weights.tolist()
+            labels = sample.gt_image_labels.tolist()
+            whole = shape == (128, 256)
+            for k in range(11):
+                if k in absent:
+                    assert (labels[k], weights[k]) == (0.0, 1.0)
+                elif k in present and whole:
+                    assert (labels[k], weights[k]) == (1.0, 1.0)
+                else:
+                    assert weights[k] == 0.0
+        expected = ({(192, 256)} if case == 'croppl' else
+                    {(192, 256), (128, 256)})
+        assert shapes == expected
+
+
 def _bad_copy(tmp_path: Path, name: str, content) -> Path:
     src = _mini_copy(tmp_path / 'src', {'train': [1], 'val': [1]})
     path = src / 'train' / name

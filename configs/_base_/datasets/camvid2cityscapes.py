@@ -67,6 +67,22 @@ target_train_pipeline_croppl = (
 target_train_pipeline_croppl_noil = (
     target_train_pipeline_noil[:3] + ignore_rows +
     target_train_pipeline_noil[3:])
+# Whole frames among the target items: half of the frames are resized to
+# fit a crop whole (256x128, half the test scale) instead of the
+# 0.75-1.25x resize, so that ImageLabelsOfCrop keeps their present labels
+# and a presence loss (the pooling loss, L_C) reads true ones; on a crop
+# of a larger frame only the absent labels hold.
+whole_frame_or_resize = dict(
+    type='RandomChoice',
+    transforms=[[dict(type='Resize', scale=(256, 128), keep_ratio=True)],
+                [target_train_pipeline[1]]],
+    prob=[0.5, 0.5])
+target_train_pipeline_croppl_whole = (
+    target_train_pipeline_croppl[:1] + [whole_frame_or_resize] +
+    target_train_pipeline_croppl[2:])
+target_train_pipeline_croppl_whole_noil = (
+    target_train_pipeline_croppl_noil[:1] + [whole_frame_or_resize] +
+    target_train_pipeline_croppl_noil[2:])
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=True),
@@ -91,6 +107,10 @@ target_train_noil = dict(target_train, pipeline=target_train_pipeline_noil)
 target_train_croppl = dict(target_train, pipeline=target_train_pipeline_croppl)
 target_train_croppl_noil = dict(
     target_train, pipeline=target_train_pipeline_croppl_noil)
+target_train_croppl_whole = dict(
+    target_train, pipeline=target_train_pipeline_croppl_whole)
+target_train_croppl_whole_noil = dict(
+    target_train, pipeline=target_train_pipeline_croppl_whole_noil)
 # The oracles' training set: the Cityscapes training frames WITH their label
 # maps (which the weakly supervised rows never read), at the target's scale.
 target_train_oracle = dict(
