@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmseg_srt.models import (ImageLabelPoolingLoss, log_mean_exp_pooling,
-                              softmax_pooling)
+                              max_probability_pooling, softmax_pooling)
 
 from .test_srt_adapter import batch, build_adapter
 
@@ -68,6 +68,38 @@ def test_log_mean_exp_pooling_by_hand_and_as_paul_et_al():
         6. - math.log(64.), abs=1e-6)
     with pytest.raises(ValueError, match='pooling'):
         ImageLabelPoolingLoss(pooling='max')
+
+
+def test_max_probability_pooling_by_hand_and_saturating():
+    # 2 classes, 1x2 pixels: logits (0, ln 3) and (ln 3, 0) give class 0
+    # the probabilities (1/4, 3/4) and class 1 (3/4, 1/4): both peak at 3/4
+    logits = torch.tensor([[[[0., math.log(3.)]], [[math.log(3.), 0.]]]])
+    torch.testing.assert_close(
+        max_probability_pooling(logits), torch.tensor([[0.75, 0.75]]))
+    # the second pixel is padding: class 0 peaks at 1/4
+    valid = torch.tensor([[[True, False]]])
+    torch.testing.assert_close(
+        max_probability_pooling(logits, valid), torch.tensor([[0.25, 0.75]]))
+    # class 0 present, class 1 absent: (-ln 3/4 - ln 1/4) / 2
+    loss = ImageLabelPoolingLoss(pooling='max_probability')(
+        logits, torch.tensor([[1., 0.]]))
+    expected = (-math.log(0.75) - math.log(0.25)) / 2
+    assert float(loss) == pytest.approx(expected, rel=1e-6)
+    # class 1, absent, never wins a pixel (logit 2 against 10: probability
+    # p = e^-8 / (1 + e^-8)): the probabilities push its logit by p (p / 2
+    # from each class's term, through the softmax), the pooled logit by
+    # sigmoid(2) / 2 = 0.44, however far the other class is ahead
+    logits = torch.tensor([[[[10., 10.]], [[2., 2.]]]], requires_grad=True)
+    labels = torch.tensor([[1., 0.]])
+    pushes = {}
+    for pooling in ('max_probability', 'softmax'):
+        logits.grad = None
+        ImageLabelPoolingLoss(pooling=pooling)(logits, labels).backward()
+        pushes[pooling] = float(logits.grad[0, 1].sum())
+    assert pushes['max_probability'] == pytest.approx(
+        math.exp(-8) / (1 + math.exp(-8)), rel=1e-3)
+    assert pushes['softmax'] == pytest.approx(
+        1 / (1 + math.exp(-2)) / 2, rel=1e-4)
 
 
 def test_a_small_present_class_scores_as_a_large_one():
