@@ -324,6 +324,42 @@ def test_crops_keep_the_absent_labels_whole_frames_all(converted):
         assert shapes == expected
 
 
+def test_target_frames_beside_the_crops(converted, tmp_path):
+    """SourceTargetDataset's target_frames: the same frame as the target
+    crop, whole at 0.75x (384x192) with every image label as the file gives
+    it; a frames dataset of other images is refused by name."""
+    from mmseg_srt.datasets import SourceTargetDataset
+    _, out, _ = converted
+    line = (out / 'target/image_labels.txt').read_text().splitlines()[1]
+    present = {int(c) for c in line.split()[1:] if not c.startswith('?')}
+
+    target = _target_train(
+        out, _benchmark_target_pipeline('target_train_pipeline_croppl'))
+    frames = _target_train(out,
+                           _benchmark_target_pipeline('target_frames_pipeline'))
+    paired = SourceTargetDataset(source=target, target=target,
+                                 target_frames=frames)
+    item = paired[(0, 1)]
+    assert tuple(item['target']['inputs'].shape[1:]) == (192, 256)
+    assert tuple(item['target_frames']['inputs'].shape[1:]) == (192, 384)
+    crop, whole = (item[key]['data_samples']
+                   for key in ('target', 'target_frames'))
+    assert crop.img_path == whole.img_path
+    assert {k for k in range(11) if whole.gt_image_labels[k]} == present
+    assert not crop.gt_image_labels.any()  # on the crop: unknown
+    (out / 'target/one.txt').write_text('train_1\n')
+    fewer = CamVidDataset(
+        data_root=str(out),
+        data_prefix=dict(img_path='target/images'),
+        ann_file='target/one.txt',
+        with_seg_map=False,
+        image_label_file='target/image_labels.txt',
+        pipeline=[])
+    with pytest.raises(ValueError, match='target_frames'):
+        SourceTargetDataset(source=target, target=target,
+                            target_frames=fewer)
+
+
 def _bad_copy(tmp_path: Path, name: str, content) -> Path:
     src = _mini_copy(tmp_path / 'src', {'train': [1], 'val': [1]})
     path = src / 'train' / name

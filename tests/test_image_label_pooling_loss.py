@@ -187,3 +187,76 @@ def test_weak_label_loss_needs_image_labels():
             OptimWrapperDict(
                 segmentor=OptimWrapper(
                     torch.optim.SGD(adapter.segmentor.parameters(), lr=0.1))))
+
+
+def test_target_frames_feed_the_image_level_losses():
+    """With a batch of whole target frames (SourceTargetDataset's
+    target_frames) the pooling loss is that of the frames' logits, by hand,
+    and L_C's S1 is trained on them; the target crops, which no other term
+    reads (no D, no L_SRT, class-mixed self-training aside), are not
+    forwarded: the stem's batch norm sees the source batch, then the
+    frames, and not the crops."""
+    adapter = build_adapter(
+        discriminator=False,
+        target_cls_loss=True,
+        weak_label_loss=dict(type='ImageLabelPoolingLoss', loss_weight=0.5))
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]),
+        target_frames=batch(3, pixel_labels=False, image_labels=[0]))
+    student = copy.deepcopy(adapter.segmentor).train()
+    preprocess = student.data_preprocessor
+    source, frames = (preprocess(copy.deepcopy(data[key]), True)
+                      for key in ('source', 'target_frames'))
+    conv, norm = (adapter.segmentor.backbone.stem[0],
+                  adapter.segmentor.backbone.stem[1])
+    with torch.no_grad():
+        source_mean = conv(source['inputs']).mean((0, 2, 3))
+        frames_mean = conv(frames['inputs']).mean((0, 2, 3))
+        student.decode_head(student.extract_feat(source['inputs']))
+        logits = student.decode_head(student.extract_feat(frames['inputs']))
+    flat = logits.flatten(2)
+    scores = (flat.softmax(-1) * flat).sum(-1)
+    expected = 0.5 * F.binary_cross_entropy_with_logits(
+        scores, torch.tensor([[1., 0., 0.]] * 2))
+    before = norm.running_mean.clone()
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    assert float(log['tgt.loss_pool']) == pytest.approx(
+        float(expected), rel=1e-5)
+    torch.testing.assert_close(
+        norm.running_mean,
+        0.9 * (0.9 * before + 0.1 * source_mean) + 0.1 * frames_mean)
+
+
+def test_target_frames_train_s1():
+    """L_C on the target (S1 refining S2) reads the frames' image labels,
+    not the crops' (S1's loss on each batch, from a copy of the segmentor
+    before the step, tells which)."""
+    from mmseg_srt.models.utils import decode_head_outputs
+    adapter = build_adapter(
+        head='refined', discriminator=False, target_cls_loss=True)
+    data = dict(
+        source=batch(1, image_labels=[0, 1]),
+        target=batch(2, pixel_labels=False, image_labels=[1, 2]),
+        target_frames=batch(3, pixel_labels=False, image_labels=[0]))
+    student = copy.deepcopy(adapter.segmentor).train()
+    expected = {}
+    for key in ('source', 'target', 'target_frames'):
+        inputs = student.data_preprocessor(copy.deepcopy(data[key]), True)
+        with torch.no_grad():
+            outputs = decode_head_outputs(
+                student.decode_head, student.extract_feat(inputs['inputs']))
+            expected[key] = student.decode_head.loss_cls_by_feat(
+                outputs.cls_logits, inputs['data_samples'])['loss_cls']
+    log = adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    loss = float(log['tgt.decode.loss_cls'])
+    assert loss == pytest.approx(float(expected['target_frames']), rel=1e-5)
+    assert loss != pytest.approx(float(expected['target']), rel=1e-3)

@@ -3,7 +3,10 @@
 ``SourceTargetDataset`` pairs two datasets: item ``(i, j)`` is
 ``dict(source=source[i], target=target[j])``, each packed by its own pipeline,
 and ``pseudo_collate`` turns a list of them into
-``dict(source=<batch>, target=<batch>)``. ``SourceTargetInfiniteSampler``
+``dict(source=<batch>, target=<batch>)``. An optional third dataset,
+``target_frames``, holds the target's frames through a pipeline that keeps
+each frame whole, read at the same index ``j``: the batch the image-level
+losses train on, since a crop may miss a class its frame's labels name. ``SourceTargetInfiniteSampler``
 yields the index pairs from two independent streams, each shuffled with its
 own seed every pass and split across DDP ranks the way mmengine's
 ``InfiniteSampler`` splits one dataset, so every rank sees a different part
@@ -31,6 +34,22 @@ from .weak_seg_dataset import check_same_classes
 SourceIndex = Union[int, ClassCrop]
 
 
+def check_same_images(target: BaseDataset, frames: BaseDataset) -> None:
+    """``target_frames`` must list ``target``'s images in its order."""
+    target_paths = [target.get_data_info(i)['img_path']
+                    for i in range(len(target))]
+    frame_paths = [frames.get_data_info(i)['img_path']
+                   for i in range(len(frames))]
+    if target_paths != frame_paths:
+        first = next((i for i, (a, b) in enumerate(
+            zip(target_paths, frame_paths)) if a != b),
+                     min(len(target_paths), len(frame_paths)))
+        raise ValueError(
+            'SourceTargetDataset: target_frames must hold the target\'s '
+            f'images in its order: {len(frame_paths)} images against '
+            f'{len(target_paths)}, first difference at item {first}')
+
+
 @DATASETS.register_module()
 class SourceTargetDataset(Dataset):
     """A source and a target dataset read side by side.
@@ -38,15 +57,28 @@ class SourceTargetDataset(Dataset):
     Args:
         source: The labelled source dataset (config or instance).
         target: The target dataset (config or instance).
+        target_frames: The target's frames again, whole (config or
+            instance): the same images in the same order as ``target``,
+            through a pipeline without a crop (not in the paper). Items
+            then hold ``target_frames=target_frames[j]`` beside
+            ``target=target[j]``.
     """
 
-    def __init__(self, source: Union[dict, BaseDataset],
-                 target: Union[dict, BaseDataset]) -> None:
-        self.source = DATASETS.build(source) if isinstance(source,
-                                                           dict) else source
-        self.target = DATASETS.build(target) if isinstance(target,
-                                                           dict) else target
+    def __init__(self,
+                 source: Union[dict, BaseDataset],
+                 target: Union[dict, BaseDataset],
+                 target_frames: Union[dict, BaseDataset, None] = None) -> None:
+
+        def build(dataset):
+            return (DATASETS.build(dataset)
+                    if isinstance(dataset, dict) else dataset)
+
+        self.source = build(source)
+        self.target = build(target)
         check_same_classes(self.source.metainfo, self.target.metainfo)
+        self.target_frames = build(target_frames)
+        if self.target_frames is not None:
+            check_same_images(self.target, self.target_frames)
         self._metainfo = self.source.metainfo
 
     @property
@@ -67,7 +99,10 @@ class SourceTargetDataset(Dataset):
             source = self.crop_showing_class(source_index)
         else:
             source = self.source[source_index]
-        return dict(source=source, target=self.target[target_index])
+        item = dict(source=source, target=self.target[target_index])
+        if self.target_frames is not None:
+            item['target_frames'] = self.target_frames[target_index]
+        return item
 
     def crop_showing_class(self, crop: ClassCrop) -> dict:
         """``source[crop.index]``, drawn again through its pipeline (a new

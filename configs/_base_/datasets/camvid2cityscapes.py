@@ -83,6 +83,17 @@ target_train_pipeline_croppl_whole = (
 target_train_pipeline_croppl_whole_noil = (
     target_train_pipeline_croppl_noil[:1] + [whole_frame_or_resize] +
     target_train_pipeline_croppl_noil[2:])
+# The target's frames whole, for the image-level losses (L_C, the pooling
+# loss) beside the crops self-training reads (SourceTargetDataset's
+# target_frames): at 0.75x (384x192, the low end of the training scales), so
+# that every image label holds for the item.
+target_frames_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(384, 192), keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSRTInputs')
+]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 256), keep_ratio=True),
@@ -111,6 +122,7 @@ target_train_croppl_whole = dict(
     target_train, pipeline=target_train_pipeline_croppl_whole)
 target_train_croppl_whole_noil = dict(
     target_train, pipeline=target_train_pipeline_croppl_whole_noil)
+target_train_frames = dict(target_train, pipeline=target_frames_pipeline)
 # The oracles' training set: the Cityscapes training frames WITH their label
 # maps (which the weakly supervised rows never read), at the target's scale.
 target_train_oracle = dict(

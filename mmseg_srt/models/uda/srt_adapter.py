@@ -74,7 +74,7 @@ class SRTAdapter(BaseModel):
             paper).
         target_updates_norm_stats: Whether the segmentor's forward of the
             clean target batch (for D, L_C, L_SRT or the weak-label loss)
-            updates its batch norms' running statistics, the ones it is
+            and of the target frames updates its batch norms' running statistics, the ones it is
             tested with. False (not in the paper): the batch normalises
             with its own statistics as in any training forward, and the
             running ones are left to the source and mixed batches, as in
@@ -192,11 +192,17 @@ class SRTAdapter(BaseModel):
                 self.mix_transform,
                 align_corners=head.align_corners)
         # The segmentor forwards the clean target batch for every target
-        # term but class-mixed self-training, which trains on the mix.
-        self.student_sees_target = bool(
-            self.discriminator is not None or target_cls_loss
-            or self.srt_loss is not None or self.weak_label_loss is not None
+        # term but class-mixed self-training, which trains on the mix. The
+        # image-level terms (L_C, the weak-label loss) read a batch of
+        # whole target frames instead where the data has one
+        # (SourceTargetDataset's target_frames).
+        self.image_level_target_terms = bool(
+            target_cls_loss or self.weak_label_loss is not None)
+        self.pixel_level_target_terms = bool(
+            self.discriminator is not None or self.srt_loss is not None
             or (self.pseudo_labeler is not None and self.class_mix is None))
+        self.student_sees_target = (
+            self.image_level_target_terms or self.pixel_level_target_terms)
         self.uses_target = (
             self.student_sees_target or self.pseudo_labeler is not None)
 
@@ -232,9 +238,11 @@ class SRTAdapter(BaseModel):
     def train_step(self, data: dict,
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
                    ) -> Dict[str, Tensor]:
-        """One SRT step on ``dict(source=batch, target=batch)``. Each part
-        runs in a named profiler scope ('srt:...'; free when no profiler
-        records): benchmarks/bench_srt_iteration.py --profile."""
+        """One SRT step on ``dict(source=batch, target=batch)``, with
+        ``target_frames=batch`` (the target's frames whole) for L_C and
+        the weak-label loss where the data has it. Each part runs in a
+        named profiler scope ('srt:...'; free when no profiler records):
+        benchmarks/bench_srt_iteration.py --profile."""
         segmentor_optim = (
             optim_wrapper['segmentor']
             if isinstance(optim_wrapper, OptimWrapperDict) else optim_wrapper)
@@ -243,6 +251,13 @@ class SRTAdapter(BaseModel):
             source = preprocess(data['source'], True)
             target = (preprocess(data['target'], True)
                       if self.uses_target else None)
+            frames = (preprocess(data['target_frames'], True)
+                      if self.image_level_target_terms
+                      and 'target_frames' in data else None)
+        # The batch the image-level terms read.
+        image_level = target if frames is None else frames
+        forward_target = self.pixel_level_target_terms or (
+            self.image_level_target_terms and frames is None)
 
         # 1. The segmentor, with D frozen.
         with segmentor_optim.optim_context(self.segmentor):
@@ -255,12 +270,15 @@ class SRTAdapter(BaseModel):
                     mixed = self.self_training.mixed_batch(
                         source, target, pseudo_labels)
             with record_function('srt:segmentor_forward'):
-                source_out, target_out, mixed_out = self._run_segmentor(
-                    source, target if self.student_sees_target else None,
-                    mixed)
+                source_out, target_out, mixed_out, frames_out = (
+                    self._run_segmentor(
+                        source, target if forward_target else None, mixed,
+                        frames))
+            image_level_out = target_out if frames is None else frames_out
             losses = add_prefix(source_out.losses, 'src')
-            if target_out is not None:
-                losses.update(add_prefix(target_out.losses, 'tgt'))
+            for out in (target_out, frames_out):
+                if out is not None:
+                    losses.update(add_prefix(out.losses, 'tgt'))
             if self.pseudo_labeler is not None:
                 if pseudo_labels is None:
                     pseudo_labels = self._pseudo_labels(target, target_out)
@@ -276,7 +294,7 @@ class SRTAdapter(BaseModel):
             if self.weak_label_loss is not None:
                 with record_function('srt:weak_label_loss'):
                     losses['tgt.' + self.weak_label_loss.loss_name] = (
-                        self._weak_label_loss(target, target_out))
+                        self._weak_label_loss(image_level, image_level_out))
             if self.srt_loss is not None:
                 with record_function('srt:srt_loss'):
                     losses.update(
@@ -355,40 +373,44 @@ class SRTAdapter(BaseModel):
         return DomainOutputs(losses, outputs)
 
     def _forward_domains(self, source: dict, target: Optional[dict],
-                         mixed: Optional[dict]) -> Tuple:
-        """Source, target and mixed outputs (None for a batch not given)."""
+                         mixed: Optional[dict],
+                         frames: Optional[dict] = None) -> Tuple:
+        """Source, target, mixed and target-frame outputs (None for a batch
+        not given)."""
         outputs = [
             self._forward_domain(
                 source['inputs'], source['data_samples'], pixel_labels=True)
         ]
-        for batch in (target, mixed):
+        # S1 learns from the target frames where given, else the target
+        # crops; the mixed batch's image labels are neither image's.
+        cls_batch = target if frames is None else frames
+        for batch in (target, mixed, frames):
             if batch is None:
                 outputs.append(None)
                 continue
             keep_running_stats = (
-                batch is target and not self.target_updates_norm_stats)
+                batch is not mixed and not self.target_updates_norm_stats)
             with (batch_norm_statistics(self.segmentor_module)
                   if keep_running_stats else nullcontext()):
-                # The mixed batch's image labels are neither image's, so S1
-                # learns nothing from it.
                 outputs.append(
                     self._forward_domain(
                         batch['inputs'],
                         batch['data_samples'],
                         pixel_labels=False,
-                        cls_loss=batch is target))
+                        cls_loss=batch is cls_batch))
         return tuple(outputs)
 
     def _run_segmentor(self,
                        source: dict,
                        target: Optional[dict],
-                       mixed: Optional[dict] = None) -> Tuple:
+                       mixed: Optional[dict] = None,
+                       frames: Optional[dict] = None) -> Tuple:
         """Every batch the segmentor trains on in ONE call of
         ``self.segmentor``: under DDP that is one forward per backward, as
         DDP requires; each batch still passes the network separately, so
         batch norm sees one domain (or the mixed batch) at a time."""
         with forward_replaced(self.segmentor_module, self._forward_domains):
-            return self.segmentor(source, target, mixed)
+            return self.segmentor(source, target, mixed, frames)
 
     def _weak_label_loss(self, target: dict,
                          target_out: DomainOutputs) -> Tensor:
