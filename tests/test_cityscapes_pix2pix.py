@@ -239,12 +239,13 @@ def test_mean_area_image_labels_of_real_frames(converted, tmp_path):
         _mean_area_tool().write_image_labels(str(empty), 11)
 
 
-def _target_train(out: Path, pipeline) -> CamVidDataset:
+def _target_train(out: Path, pipeline,
+                  ann_file: str = 'target/train.txt') -> CamVidDataset:
     """The converted training frames as the weak configs read them."""
     return CamVidDataset(
         data_root=str(out),
         data_prefix=dict(img_path='target/images'),
-        ann_file='target/train.txt',
+        ann_file=ann_file,
         with_seg_map=False,
         image_label_file='target/image_labels.txt',
         pipeline=pipeline)
@@ -348,13 +349,7 @@ def test_target_frames_beside_the_crops(converted, tmp_path):
     assert {k for k in range(11) if whole.gt_image_labels[k]} == present
     assert not crop.gt_image_labels.any()  # on the crop: unknown
     (out / 'target/one.txt').write_text('train_1\n')
-    fewer = CamVidDataset(
-        data_root=str(out),
-        data_prefix=dict(img_path='target/images'),
-        ann_file='target/one.txt',
-        with_seg_map=False,
-        image_label_file='target/image_labels.txt',
-        pipeline=[])
+    fewer = _target_train(out, [], ann_file='target/one.txt')
     with pytest.raises(ValueError, match='target_frames'):
         SourceTargetDataset(source=target, target=target,
                             target_frames=fewer)

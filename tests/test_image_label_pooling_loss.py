@@ -110,6 +110,23 @@ def test_a_small_present_class_scores_as_a_large_one():
     assert float(softmax_pooling(small)) < float(softmax_pooling(large)) + 1
 
 
+def _softmax_pooling_loss_by_hand(logits, labels, weight):
+    """Spatial-softmax pooling per class, BCE against the same labels for
+    every image, times ``weight``."""
+    flat = logits.flatten(2)
+    scores = (flat.softmax(-1) * flat).sum(-1)
+    return weight * F.binary_cross_entropy_with_logits(
+        scores, torch.tensor([labels] * len(logits)))
+
+
+def _one_step(adapter, data):
+    return adapter.train_step(
+        data,
+        OptimWrapperDict(
+            segmentor=OptimWrapper(
+                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+
+
 def test_adapter_adds_the_loss_of_the_targets_logits():
     adapter = build_adapter(
         discriminator=False,
@@ -125,16 +142,8 @@ def test_adapter_adds_the_loss_of_the_targets_logits():
     with torch.no_grad():
         student.decode_head(student.extract_feat(source['inputs']))
         logits = student.decode_head(student.extract_feat(target['inputs']))
-    # by hand: spatial-softmax pooling per class, BCE against (0, 1, 1)
-    flat = logits.flatten(2)
-    scores = (flat.softmax(-1) * flat).sum(-1)
-    expected = 0.5 * F.binary_cross_entropy_with_logits(
-        scores, torch.tensor([[0., 1., 1.]] * 2))
-    log = adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    expected = _softmax_pooling_loss_by_hand(logits, [0., 1., 1.], 0.5)
+    log = _one_step(adapter, data)
     assert float(log['tgt.loss_pool']) == pytest.approx(
         float(expected), rel=1e-5)
 
@@ -161,11 +170,7 @@ def test_target_forward_and_the_running_statistics(updates):
         target_mean = conv(preprocess(copy.deepcopy(data['target']),
                                       True)['inputs']).mean((0, 2, 3))
     before = norm.running_mean.clone()
-    adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    _one_step(adapter, data)
     expected = 0.9 * before + 0.1 * source_mean
     if updates:
         expected = 0.9 * expected + 0.1 * target_mean
@@ -182,11 +187,7 @@ def test_weak_label_loss_needs_image_labels():
         source=batch(1, image_labels=[0, 1]),
         target=batch(2, pixel_labels=False))
     with pytest.raises(ValueError, match='image labels'):
-        adapter.train_step(
-            data,
-            OptimWrapperDict(
-                segmentor=OptimWrapper(
-                    torch.optim.SGD(adapter.segmentor.parameters(), lr=0.1))))
+        _one_step(adapter, data)
 
 
 def test_target_frames_feed_the_image_level_losses():
@@ -215,16 +216,9 @@ def test_target_frames_feed_the_image_level_losses():
         frames_mean = conv(frames['inputs']).mean((0, 2, 3))
         student.decode_head(student.extract_feat(source['inputs']))
         logits = student.decode_head(student.extract_feat(frames['inputs']))
-    flat = logits.flatten(2)
-    scores = (flat.softmax(-1) * flat).sum(-1)
-    expected = 0.5 * F.binary_cross_entropy_with_logits(
-        scores, torch.tensor([[1., 0., 0.]] * 2))
+    expected = _softmax_pooling_loss_by_hand(logits, [1., 0., 0.], 0.5)
     before = norm.running_mean.clone()
-    log = adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    log = _one_step(adapter, data)
     assert float(log['tgt.loss_pool']) == pytest.approx(
         float(expected), rel=1e-5)
     torch.testing.assert_close(
@@ -252,11 +246,7 @@ def test_target_frames_train_s1():
                 student.decode_head, student.extract_feat(inputs['inputs']))
             expected[key] = student.decode_head.loss_cls_by_feat(
                 outputs.cls_logits, inputs['data_samples'])['loss_cls']
-    log = adapter.train_step(
-        data,
-        OptimWrapperDict(
-            segmentor=OptimWrapper(
-                torch.optim.SGD(adapter.segmentor.parameters(), lr=0.01))))
+    log = _one_step(adapter, data)
     loss = float(log['tgt.decode.loss_cls'])
     assert loss == pytest.approx(float(expected['target_frames']), rel=1e-5)
     assert loss != pytest.approx(float(expected['target']), rel=1e-3)
