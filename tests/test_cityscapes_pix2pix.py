@@ -279,7 +279,8 @@ def _benchmark_target_pipeline(name: str) -> list:
     """A target pipeline of the benchmark's dataset config, superpixels
     computed rather than cached under data/."""
     from mmengine.config import Config
-    cfg = Config.fromfile(REPO / 'configs/_base_/datasets/camvid2cityscapes.py')
+    cfg = Config.fromfile(REPO /
+                          'configs/_base_/datasets/camvid2cityscapes.py')
     pipeline = cfg[name]
     for step in pipeline:
         if step['type'] == 'SuperpixelSLIC':
@@ -336,8 +337,8 @@ def test_target_frames_beside_the_crops(converted, tmp_path):
 
     target = _target_train(
         out, _benchmark_target_pipeline('target_train_pipeline_croppl'))
-    frames = _target_train(out,
-                           _benchmark_target_pipeline('target_frames_pipeline'))
+    frames = _target_train(
+        out, _benchmark_target_pipeline('target_frames_pipeline'))
     paired = SourceTargetDataset(source=target, target=target,
                                  target_frames=frames)
     item = paired[(0, 1)]

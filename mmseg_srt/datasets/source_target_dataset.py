@@ -2,19 +2,18 @@
 
 ``SourceTargetDataset`` pairs two datasets: item ``(i, j)`` is
 ``dict(source=source[i], target=target[j])``, each packed by its own pipeline,
-and ``pseudo_collate`` turns a list of them into
-``dict(source=<batch>, target=<batch>)``. An optional third dataset,
-``target_frames``, holds the target's frames through a pipeline that keeps
-each frame whole, read at the same index ``j``: the batch the image-level
-losses train on, since a crop may miss a class its frame's labels name. ``SourceTargetInfiniteSampler``
-yields the index pairs from two independent streams, each shuffled with its
-own seed every pass and split across DDP ranks the way mmengine's
-``InfiniteSampler`` splits one dataset, so every rank sees a different part
-of both sets and a pass over the target set takes
-``ceil(len(target) / world_size)`` samples per rank. The sampler is
-deterministic given its seed, so mmengine's resume, which replays the
-dataloader up to the stopped iteration, continues both streams where they
-stopped.
+and ``pseudo_collate`` turns a list of them into ``dict(source=<batch>,
+target=<batch>)``. An optional third dataset, ``target_frames``, holds the
+target's frames through a pipeline that keeps each frame whole, read at the
+same index ``j``: the batch the image-level losses train on, since a crop may
+miss a class its frame's labels name. ``SourceTargetInfiniteSampler`` yields
+the index pairs from two independent streams, each shuffled with its own seed
+every pass and split across DDP ranks the way mmengine's ``InfiniteSampler``
+splits one dataset, so every rank sees a different part of both sets and a
+pass over the target set takes ``ceil(len(target) / world_size)`` samples per
+rank. The sampler is deterministic given its seed, so mmengine's resume, which
+replays the dataloader up to the stopped iteration, continues both streams
+where they stopped.
 
 Any mmseg dataset config can serve as either side; the class lists must be
 equal (checked at construction).

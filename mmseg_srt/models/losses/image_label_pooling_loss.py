@@ -27,9 +27,10 @@ over its pixels i (N of them):
   Lampert, ECCV 2016), here for the present classes too. Unlike the two
   logit poolings it saturates: an absent class no pixel gives probability
   is pushed no further, whereas a sigmoid of a pooled logit keeps lowering
-  that class's logits, which the softmax of the segmentation loss leaves
-  free (on CamVid -> Cityscapes the logit poolings wiped out pedestrian,
-  bicyclist and sign, the classes most often absent).
+  that class's logits wherever they are high, which the softmax of the
+  segmentation loss leaves free. A present class must win a pixel of the
+  logits' grid, which a class thinner than the output stride seldom
+  covers: it is pushed to win whole cells of what surrounds it.
 
 Unknown image labels (weight 0) add no term; the loss averages over the
 known (image, class) pairs, as L_C does.

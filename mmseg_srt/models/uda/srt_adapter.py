@@ -74,11 +74,12 @@ class SRTAdapter(BaseModel):
             paper).
         target_updates_norm_stats: Whether the segmentor's forward of the
             clean target batch (for D, L_C, L_SRT or the weak-label loss)
-            and of the target frames updates its batch norms' running statistics, the ones it is
-            tested with. False (not in the paper): the batch normalises
-            with its own statistics as in any training forward, and the
-            running ones are left to the source and mixed batches, as in
-            a self-training step without that forward.
+            and of the target frames updates its batch norms' running
+            statistics, the ones it is tested with. False (not in the
+            paper): the batch normalises with its own statistics as in any
+            training forward, and the running ones are left to the source
+            and mixed batches, as in a self-training step without that
+            forward.
         teacher_norm_stats: ``'running'`` or ``'batch'`` (EMATeacher).
         teacher_warmup: The teacher's momentum max(m, 1 / (t + 1)) at its
             update t (EMATeacher, DAFormer); False: m throughout.
