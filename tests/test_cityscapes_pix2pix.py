@@ -349,8 +349,8 @@ def test_target_frames_beside_the_crops(converted, tmp_path):
     assert crop.img_path == whole.img_path
     assert {k for k in range(11) if whole.gt_image_labels[k]} == present
     assert not crop.gt_image_labels.any()  # on the crop: unknown
-    (out / 'target/one.txt').write_text('train_1\n')
-    fewer = _target_train(out, [], ann_file='target/one.txt')
+    (tmp_path / 'one.txt').write_text('train_1\n')
+    fewer = _target_train(out, [], ann_file=str(tmp_path / 'one.txt'))
     with pytest.raises(ValueError, match='target_frames'):
         SourceTargetDataset(source=target, target=target,
                             target_frames=fewer)
