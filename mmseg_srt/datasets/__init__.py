@@ -20,11 +20,13 @@ from .weak_seg_dataset import (ImageLabels, WeakSegDataset,
 __all__ = [
     'generate_endosynth', 'EndoSynthDataset', 'LesionSegDataset',
     'SourceTargetDataset', 'SourceTargetInfiniteSampler',
-    'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC', 'WeakSegDataset',
+    'ImageLabelsFromSegMap', 'PackSRTInputs', 'SuperpixelSLIC',
+    'WeakSegDataset',
     'check_same_classes', 'read_image_labels', 'GTADataset', 'SynthiaDataset',
     'CityscapesWeakDataset', 'CamVidDataset', 'ImageLabels',
     'read_image_label_file', 'ImageLabelsOfCrop', 'ImageLabelsUnknown',
     'FDAStyle',
     'fda_source_to_target', 'RareClassSampler', 'class_pixel_counts',
-    'label_map_pixel_counts', 'rare_class_probabilities', 'ClassCrop', 'IgnorePseudoLabelRows'
+    'label_map_pixel_counts', 'rare_class_probabilities', 'ClassCrop',
+    'IgnorePseudoLabelRows'
 ]
